@@ -1,0 +1,62 @@
+"""Every spaCy factory of kg, registered in one place.
+
+Registration happens when `register()` is called (by `build_nlp`), not at import, so that importing
+kg does no work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.abbreviations import AbbreviationTagger
+from kg.extract.claims import find_claims, split_sentences
+from kg.extract.known_entities import KnownEntityMatcher
+from kg.extract.patterns import NamePatterns
+from kg.kb import read_kb
+from kg.types import Mention
+
+
+def _make_known_entities(nlp: Language, name: str, kb_paths: list[str] | None) -> KnownEntityMatcher:
+    return KnownEntityMatcher(nlp, read_kb(kb_paths))
+
+
+def _make_abbreviations(nlp: Language, name: str) -> AbbreviationTagger:
+    return AbbreviationTagger()
+
+
+def _make_name_patterns(nlp: Language, name: str) -> NamePatterns:
+    return NamePatterns()
+
+
+def find_claims_in_doc(doc: Doc) -> Doc:
+    """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`."""
+    field = doc.user_data.get("kg_field", "abstract")
+    text = doc.text
+    sentences = split_sentences(text)
+    mentions = [Mention(field, e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]  # type: ignore[arg-type]
+    doc.user_data["kg_sentences"] = sentences
+    doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions)
+    return doc
+
+
+def _make_claims(nlp: Language, name: str) -> Callable[[Doc], Doc]:
+    return find_claims_in_doc
+
+
+_FACTORIES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "kg_known_entities": (_make_known_entities, {"kb_paths": None}),
+    "kg_abbreviations": (_make_abbreviations, {}),
+    "kg_name_patterns": (_make_name_patterns, {}),
+    "kg_claims": (_make_claims, {}),
+}
+
+
+def register() -> None:
+    """Registers kg's factories with spaCy (once per process)."""
+    for name, (func, config) in _FACTORIES.items():
+        if not Language.has_factory(name):
+            Language.factory(name, default_config=config, func=func)

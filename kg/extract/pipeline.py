@@ -1,0 +1,141 @@
+"""The spaCy pipeline of kg, built in one function, and extraction of whole papers with it.
+
+`build_nlp` assembles spaCy's blank English tokenizer (with kg's hyphen rules) and kg's own
+components, cheapest first: known names from the knowledge base, abbreviation definitions, name
+patterns, then claims. `extract_papers` runs it over titles and abstracts in batches and turns the
+Docs into `Extraction` records; spaCy objects never leave this package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract import factories
+from kg.extract.abbreviations import AbbreviationSpan
+from kg.extract.claims import split_sentences
+from kg.extract.proposals import proposed_indices
+from kg.extract.spans import make_doc
+from kg.extract.tokenizer import customize_tokenizer
+from kg.types import Abbreviation, Claim, Extraction, Field, Mention, Paper
+
+PIPELINE_VERSION = "rules-1"
+"""Changes whenever a change to the pipeline may change its output (cache keys use it)."""
+
+SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7}
+MAX_CHARS = 5_000_000
+
+
+def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = True) -> Language:
+    """The extraction pipeline: tokenizer, known names, abbreviations, name patterns, claims.
+
+    `kb_paths` are knowledge-base JSONL files (the packaged knowledge base when None). `fast` keeps
+    the rules-only pipeline; it is the only one until kg ships a trained tagger.
+
+    >>> nlp = build_nlp()
+    >>> nlp.pipe_names
+    ['kg_known_entities', 'kg_abbreviations', 'kg_name_patterns', 'kg_claims']
+    """
+    factories.register()
+    nlp = spacy.blank("en")
+    nlp.max_length = MAX_CHARS
+    customize_tokenizer(nlp)
+    paths = [str(p) for p in kb_paths] if kb_paths is not None else None
+    nlp.add_pipe("kg_known_entities", config={"kb_paths": paths})
+    nlp.add_pipe("kg_abbreviations")
+    nlp.add_pipe("kg_name_patterns")
+    nlp.add_pipe("kg_claims")
+    return nlp
+
+
+def extract_papers(papers: Iterable[Paper], nlp: Language, *, batch_size: int = 64) -> Iterator[Extraction]:
+    """One Extraction per paper, in input order, streaming in batches of `batch_size` papers.
+
+    >>> nlp = build_nlp()
+    >>> p = Paper(id="p1", title="", abstract="We fine-tune BERT on SQuAD and reach 91.2 F1.")
+    >>> ex = next(extract_papers([p], nlp))
+    >>> [(m.text, m.label) for m in ex.mentions]
+    [('BERT', 'METHOD'), ('SQuAD', 'DATASET'), ('F1', 'METRIC')]
+    >>> [(c.text, c.kind, c.metric, c.dataset) for c in ex.claims]
+    [('91.2', 'score', 'F1', 'SQuAD')]
+    """
+    batch: list[Paper] = []
+    for paper in papers:
+        batch.append(paper)
+        if len(batch) >= batch_size:
+            yield from _extract_batch(batch, nlp)
+            batch = []
+    if batch:
+        yield from _extract_batch(batch, nlp)
+
+
+def _extract_batch(papers: list[Paper], nlp: Language) -> Iterator[Extraction]:
+    docs: list[Doc] = []
+    for paper in papers:
+        docs.append(make_doc(nlp, paper.title, "title"))
+        docs.append(make_doc(nlp, paper.abstract, "abstract"))
+    processed = list(nlp.pipe(docs, batch_size=len(docs)))
+    for k, paper in enumerate(papers):
+        yield doc_to_extraction(paper, processed[2 * k], processed[2 * k + 1])
+
+
+def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extraction:
+    """Turns the processed title and abstract Docs of one paper into its Extraction record."""
+    mentions: list[Mention] = []
+    abbreviations: list[Abbreviation] = []
+    for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
+        text = paper.text(field)  # type: ignore[arg-type]
+        for ent in doc.ents:
+            mentions.append(Mention(
+                field=field,  # type: ignore[arg-type]
+                start=ent.start_char,
+                end=ent.end_char,
+                text=text[ent.start_char:ent.end_char],
+                label=ent.label_,  # type: ignore[arg-type]
+                score=SOURCE_SCORES.get(ent.id_, 0.5),
+                source=ent.id_ or "kb",
+                kb_id=ent.kb_id_ or None,
+            ))
+        defined: list[AbbreviationSpan] = doc.user_data.get("kg_abbreviations", [])
+        for abbr in defined:
+            abbreviations.append(Abbreviation(
+                short=abbr.short(text), long=abbr.long(text), field=field,  # type: ignore[arg-type]
+                short_start=abbr.short_start, long_start=abbr.long_start))
+    mentions.extend(_short_forms_in_title(paper.title, mentions, abbreviations))
+    mentions.sort(key=lambda m: (m.field != "title", m.start))
+    claims: list[Claim] = [*title_doc.user_data.get("kg_claims", []), *abstract_doc.user_data.get("kg_claims", [])]
+    sentences = abstract_doc.user_data.get("kg_sentences") or split_sentences(paper.abstract)
+    proposes = proposed_indices(paper.title, paper.abstract, mentions, sentences)
+    return Extraction(paper_id=paper.id, mentions=tuple(mentions), claims=tuple(claims),
+                      abbreviations=tuple(abbreviations), proposes=tuple(proposes))
+
+
+def _short_forms_in_title(title: str, mentions: list[Mention], abbreviations: list[Abbreviation]) -> list[Mention]:
+    """Short forms the abstract defines, where the title uses them without a definition."""
+    taken = [(m.start, m.end) for m in mentions if m.field == "title"]
+    by_long = {(m.field, m.start): m for m in mentions}
+    out: list[Mention] = []
+    for abbr in abbreviations:
+        if abbr.field != "abstract":
+            continue
+        long_mention = by_long.get(("abstract", abbr.long_start))
+        if long_mention is None:
+            continue
+        for match in re.finditer(r"(?<![\w-])" + re.escape(abbr.short) + r"s?(?![\w-])", title):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            out.append(Mention("title", match.start(), match.end(), match.group(0), long_mention.label,
+                               score=SOURCE_SCORES["abbrev"], source="abbrev", kb_id=long_mention.kb_id))
+    return out
+
+
+def describe(nlp: Language) -> dict[str, Any]:
+    """The pipeline's components and version, for logs and cache keys."""
+    return {"version": PIPELINE_VERSION, "components": list(nlp.pipe_names)}

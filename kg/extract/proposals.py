@@ -1,0 +1,57 @@
+"""Which method mentions a paper proposes, as opposed to uses.
+
+A paper proposes a method when its title is "Name: what it does", or when the method is the first one
+named after a cue in the same sentence: "we propose X", "we introduce X", "this paper presents X",
+"a new model called X", "X, a novel ...". Everything else is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kg.types import Mention
+
+_CUE = re.compile(
+    r"\b(?:we|this (?:paper|work|article|study)|the present (?:paper|work)|in this (?:paper|work),? we)"
+    r"\s+(?:\w+\s+){0,2}?(?:propose|proposes|introduce|introduces|present|presents|develop|develops|design"
+    r"|designs|devise|devises|put forward|contribute|contributes|build|builds)\b"
+    r"|\b(?:called|named|termed|dubbed|coined)\b",
+    re.IGNORECASE,
+)
+_NOVEL_AFTER = re.compile(r"^\s*(?:\([^)]*\))?\s*,\s*(?:a|an)\s+(?:novel|new|simple|unified|general)\b", re.I)
+
+
+def proposed_indices(title: str, abstract: str, mentions: Sequence[Mention],
+                     sentences: Sequence[tuple[int, int]]) -> list[int]:
+    """Indices into `mentions` of the methods the paper proposes.
+
+    `sentences` are the abstract's sentence spans.
+
+    >>> a = "We propose FooNet, a model for parsing. FooNet beats BERT."
+    >>> ms = [Mention("abstract", 11, 17, "FooNet", "METHOD"), Mention("abstract", 53, 57, "BERT", "METHOD")]
+    >>> proposed_indices("", a, ms, [(0, 39), (40, 58)])
+    [0]
+    """
+    chosen: set[int] = set()
+    methods = [(i, m) for i, m in enumerate(mentions) if m.label == "METHOD"]
+    for i, m in methods:
+        if m.field == "title" and m.start == 0 and title[m.end:m.end + 2].lstrip().startswith(":"):
+            chosen.add(i)
+    for sent_start, sent_end in sentences:
+        sentence = abstract[sent_start:sent_end]
+        in_sentence = [(i, m) for i, m in methods if m.field == "abstract" and sent_start <= m.start < sent_end]
+        if not in_sentence:
+            continue
+        cues = [sent_start + c.end() for c in _CUE.finditer(sentence)]
+        for cue_end in cues:
+            after = [(i, m) for i, m in in_sentence if m.start >= cue_end]
+            if after:
+                chosen.add(after[0][0])
+        for i, m in in_sentence:
+            if _NOVEL_AFTER.match(abstract[m.end:m.end + 40]):
+                chosen.add(i)
+    names = {mentions[i].text.lower() for i in chosen}
+    # Every later mention of a proposed name in the same paper is the same proposal.
+    chosen.update(i for i, m in methods if m.text.lower() in names)
+    return sorted(chosen)

@@ -1,0 +1,48 @@
+"""Atomic output: a file appears whole under its name, or not at all.
+
+Every writer in kg writes to a temporary file beside the target and renames it into place only when
+the content is complete, so an interrupted run never leaves a half-written graph or record file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from kg.errors import KgError
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[str]]:
+    """Opens a temporary file beside `path`; on success it replaces `path`, on error it is removed.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_write(target) as f:
+    ...     _ = f.write("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise KgError(f"{target}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise

@@ -1,0 +1,131 @@
+"""The extraction components, each on Docs built by hand with a ten-line knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from kg.extract.abbreviations import AbbreviationTagger, find_abbreviations, label_by_head
+from kg.extract.known_entities import KnownEntityMatcher, is_case_sensitive, name_variants
+from kg.extract.patterns import NamePatterns, title_name
+from kg.extract.spans import make_doc
+from kg.extract.spans import make_span, merge_entities
+from kg.extract.tokenizer import customize_tokenizer
+from kg.kb import read_kb
+
+KB = Path(__file__).parent / "fixtures" / "kb_extract.jsonl"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def matcher(nlp: Language) -> KnownEntityMatcher:
+    return KnownEntityMatcher(nlp, read_kb([KB]))
+
+
+def ents(doc: spacy.tokens.Doc) -> list[tuple[str, str]]:
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+def test_known_names_with_variants_and_case(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    doc = matcher(make_doc(nlp, "Large Language Models fine-tuned with Adam on CIFAR10 and cifar-10 reach "
+                                "high accuracy; adam and glue are words, GLUE is a benchmark.", "abstract"))
+    assert ents(doc) == [
+        ("Large Language Models", "METHOD"), ("Adam", "METHOD"), ("CIFAR10", "DATASET"), ("cifar-10", "DATASET"),
+        ("accuracy", "METRIC"), ("GLUE", "DATASET"),
+    ]
+    assert [e.kb_id_ for e in doc.ents][:3] == ["method/large-language-model", "method/adam", "dataset/cifar-10"]
+    assert {e.id_ for e in doc.ents} == {"kb"}
+
+
+def test_longest_known_name_wins(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    doc = matcher(make_doc(nlp, "We report the F1 score of BERT on the Stanford Question Answering Dataset.",
+                           "abstract"))
+    assert ents(doc) == [("F1 score", "METRIC"), ("BERT", "METHOD"),
+                         ("Stanford Question Answering Dataset", "DATASET")]
+
+
+def test_unicode_dashes_match_like_ascii(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    text = "Results on CIFAR\u201110."
+    doc = matcher(make_doc(nlp, text, "abstract"))
+    (ent,) = doc.ents
+    assert text[ent.start_char:ent.end_char] == "CIFAR\u201110"
+
+
+def test_case_rules_and_variants() -> None:
+    assert is_case_sensitive("BERT") and not is_case_sensitive("CIFAR-10")
+    assert {"CIFAR 10", "CIFAR10"} <= name_variants("CIFAR-10")
+    assert "named entity recognitions" not in name_variants("named entity recognition")
+
+
+def test_abbreviation_pairs() -> None:
+    text = ("A Multi-Task Deep Neural Network (MT-DNN) is trained for named entity recognition (NER), "
+            "e.g. on news (see Fig. 2) with low word error rate (WER).")
+    pairs = [(a.long(text), a.short(text)) for a in find_abbreviations(text)]
+    assert pairs == [("Multi-Task Deep Neural Network", "MT-DNN"), ("named entity recognition", "NER"),
+                     ("word error rate", "WER")]
+
+
+def test_abbreviation_tagger_types_and_reuses_short_forms(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    text = "We present the Adaptive Relation Modeling Network (ARM-Net). ARM-Net beats BERT; ARM-Nets scale."
+    doc = AbbreviationTagger()(matcher(make_doc(nlp, text, "abstract")))
+    assert ents(doc) == [("Adaptive Relation Modeling Network", "METHOD"), ("ARM-Net", "METHOD"),
+                         ("ARM-Net", "METHOD"), ("BERT", "METHOD"), ("ARM-Nets", "METHOD")]
+    assert [d.short(text) for d in doc.user_data["kg_abbreviations"]] == ["ARM-Net"]
+
+
+def test_abbreviation_takes_type_from_knowledge_base(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    doc = AbbreviationTagger()(matcher(make_doc(nlp, "Large Language Models (LLMs) are big. LLMs talk.", "abstract")))
+    assert [(e.text, e.label_, e.kb_id_) for e in doc.ents] == [
+        ("Large Language Models", "METHOD", "method/large-language-model"),
+        ("LLMs", "METHOD", "method/large-language-model"),
+        ("LLMs", "METHOD", "method/large-language-model"),
+    ]
+
+
+def test_head_words() -> None:
+    assert label_by_head("Stanford Sentiment Treebank") == "DATASET"
+    assert label_by_head("mean average precision") == "METRIC"
+    assert label_by_head("optical character recognition") == "TASK"
+
+
+def test_name_shapes_and_context(nlp: Language) -> None:
+    text = "ShiftQuant and MT-DNN are evaluated on SciTail and the NewsQA-2 dataset, unlike COVID-19 or 3-D."
+    doc = NamePatterns()(make_doc(nlp, text, "abstract"))
+    assert ents(doc) == [("ShiftQuant", "METHOD"), ("MT-DNN", "METHOD"), ("SciTail", "DATASET"),
+                         ("NewsQA-2", "DATASET")]
+    assert {e.id_ for e in doc.ents} == {"pattern"}
+
+
+def test_named_dataset_before_head_word(nlp: Language) -> None:
+    doc = NamePatterns()(make_doc(nlp, "Results on the Penn Treebank corpus improve.", "abstract"))
+    assert ents(doc) == [("Penn Treebank", "DATASET")]
+
+
+def test_name_after_cue(nlp: Language) -> None:
+    doc = NamePatterns()(make_doc(nlp, "We propose a method called Sparrow that learns fast.", "abstract"))
+    assert ents(doc) == [("Sparrow", "METHOD")]
+
+
+def test_title_prefix_names_a_method(nlp: Language) -> None:
+    doc = make_doc(nlp, "Trans-Encoder: Unsupervised sentence-pair modelling", "title")
+    span = title_name(doc)
+    assert span is not None and span.text == "Trans-Encoder"
+    assert title_name(make_doc(nlp, "Linguistic Collapse: Neural Collapse in Language Models", "title")) is None
+
+
+def test_merge_prefers_existing_unless_override(nlp: Language) -> None:
+    doc = make_doc(nlp, "deep neural network models", "abstract")
+    merge_entities(doc, [make_span(doc, 1, 3, "METHOD", "kb")])
+    merge_entities(doc, [make_span(doc, 0, 3, "METHOD", "pattern")])
+    assert ents(doc) == [("neural network", "METHOD")]
+    merge_entities(doc, [make_span(doc, 0, 3, "METHOD", "abbrev")], override=True)
+    assert ents(doc) == [("deep neural network", "METHOD")]
