@@ -186,3 +186,37 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
         click.echo(report.table())
+
+
+@main.command()
+@input_paths
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Folder to write the graph, records and stats into.")
+@format_option
+@strict_option
+@click.option("--rdf-format", default="ttl", show_default=True, help="RDF serialisation: ttl, nt or jsonld.")
+@click.option("--graph-format", default="json", show_default=True, help="NetworkX graph file: json or graphml.")
+@click.option("--records", type=click.Path(path_type=Path), default=None,
+              help="Reuse extraction records written by `kg extract` instead of extracting again.")
+@click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch.")
+@_friendly
+def build(inputs: tuple[Path, ...], outdir: Path, fmt: str | None, strict: bool, rdf_format: str,
+          graph_format: str, records: Path | None, batch_size: int) -> None:
+    """Build the knowledge graph: read, extract, link, then write RDF, the
+    NetworkX graph, the extraction records and stats into OUTDIR.
+
+    \b
+    Example:
+      kg build examples/abstracts.jsonl -o out/demo
+      kg build ../shared/corpus -o out/corpus --rdf-format nt
+    """
+    from kg.graph import format_stats
+    from kg.pipeline import build as run_build
+
+    log = ProblemLog()
+    result = run_build(inputs, outdir, fmt=fmt, strict=strict, rdf_format=rdf_format, graph_format=graph_format,
+                       records=records, batch_size=batch_size, on_problem=log, progress=_progress)
+    log.summary()
+    click.echo(format_stats(result.stats))
+    for name, path in result.files.items():
+        click.echo(f"{name:<8} {path}")

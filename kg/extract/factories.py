@@ -35,9 +35,10 @@ def _make_name_patterns(nlp: Language, name: str) -> NamePatterns:
 def find_claims_in_doc(doc: Doc) -> Doc:
     """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`."""
     field = doc.user_data.get("kg_field", "abstract")
-    text = doc.text
+    text = doc.user_data.get("kg_text", doc.text)
     sentences = split_sentences(text)
-    mentions = [Mention(field, e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]  # type: ignore[arg-type]
+    mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
+                for e in doc.ents]
     doc.user_data["kg_sentences"] = sentences
     doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions)
     return doc

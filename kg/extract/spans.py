@@ -51,7 +51,8 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
 
 
 def make_doc(nlp: Language, text: str, field: str) -> Doc:
-    """A Doc of the folded text (same length as `text`), marked with the field it comes from."""
+    """A Doc of the folded text (same length as `text`), marked with the field and text it comes from."""
     doc = nlp.make_doc(fold(text))
     doc.user_data["kg_field"] = field
+    doc.user_data["kg_text"] = text
     return doc

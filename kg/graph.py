@@ -1,0 +1,169 @@
+"""The NetworkX graph of papers, entities and claims, built from linked extractions. Pure: no I/O.
+
+Nodes and their attributes (`kind` tells the node type):
+- Paper  `paper:<id>`: label, paper_id, title, abstract, date, year, authors, source, url
+- Method / Dataset / Metric / Task `<entity id>`: label (canonical name), aliases, paper_count, kb_id
+- Claim `claim:<paper id>:<field>:<start>-<end>`: label, text, value, high, unit, claim_kind, sentence,
+  paper_id, field, start, end
+Edges are keyed by relation (`proposes`, `uses`, `evaluatesOn`, `measures`, `addresses`, `reports`,
+`claimMetric`, `claimDataset`, `claimMethod`); each keeps its evidence: a list of
+{paper, field, start, end, text, extractor, confidence}, one per supporting mention.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from kg.types import (
+    CLAIM_DATASET,
+    CLAIM_METHOD,
+    CLAIM_METRIC,
+    KIND_OF_LABEL,
+    NODE_KINDS,
+    PROPOSES,
+    RELATION_OF_LABEL,
+    RELATIONS,
+    REPORTS,
+    Claim,
+    Entity,
+    Extraction,
+    Linked,
+    Mention,
+    Paper,
+)
+
+
+def paper_node(paper_id: str) -> str:
+    """The node id of a paper.
+
+    >>> paper_node("2401.01234")
+    'paper:2401.01234'
+    """
+    return f"paper:{paper_id}"
+
+
+def claim_node(paper_id: str, claim: Claim) -> str:
+    """The node id of a claim: stable, from the paper and the claim's span."""
+    return f"claim:{paper_id}:{claim.field}:{claim.start}-{claim.end}"
+
+
+def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extractor: str,
+              confidence: float) -> dict[str, Any]:
+    return {"paper": paper_id, "field": field, "start": start, "end": end, "text": text,
+            "extractor": extractor, "confidence": round(float(confidence), 4)}
+
+
+def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, evidence: dict[str, Any]) -> None:
+    if graph.has_edge(u, v, key=relation):
+        graph.edges[u, v, relation]["evidence"].append(evidence)
+    else:
+        graph.add_edge(u, v, key=relation, relation=relation, evidence=[evidence])
+
+
+def add_entity(graph: nx.MultiDiGraph, entity: Entity) -> None:
+    """Adds (or replaces) an entity node."""
+    graph.add_node(entity.id, kind=KIND_OF_LABEL[entity.label], label=entity.name, aliases=list(entity.aliases),
+                   paper_count=entity.paper_count, kb_id=entity.kb_id)
+
+
+def add_paper(graph: nx.MultiDiGraph, paper: Paper, extraction: Extraction | None) -> None:
+    """Adds a paper node, its edges to the entities it mentions, and its claims.
+
+    The entities must be in the graph already (`add_entity`); mentions without an entity id are skipped.
+    """
+    node = paper_node(paper.id)
+    graph.add_node(node, kind="Paper", label=paper.title or paper.id, paper_id=paper.id, title=paper.title,
+                   abstract=paper.abstract, date=paper.date, year=paper.year, authors=list(paper.authors),
+                   source=paper.source, url=paper.url)
+    if extraction is None:
+        return
+    proposed = {extraction.mentions[i].entity_id for i in extraction.proposes if i < len(extraction.mentions)}
+    for mention in extraction.mentions:
+        eid = mention.entity_id
+        if eid is None or eid not in graph:
+            continue
+        relation = RELATION_OF_LABEL[graph.nodes[eid]["kind"].upper()]
+        if eid in proposed and graph.nodes[eid]["kind"] == "Method":
+            relation = PROPOSES
+        _add_edge(graph, node, eid, relation, _evidence(paper.id, mention.field, mention.start, mention.end,
+                                                         mention.text, mention.source, mention.score))
+    for claim in extraction.claims:
+        _add_claim(graph, paper, claim, extraction.mentions)
+
+
+def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Iterable[Mention]) -> None:
+    cnode = claim_node(paper.id, claim)
+    text = paper.text(claim.field)
+    sentence = text[claim.sentence[0]:claim.sentence[1]] if claim.sentence else ""
+    graph.add_node(cnode, kind="Claim", label=claim.text, text=claim.text, value=claim.value, high=claim.high,
+                   unit=claim.unit, claim_kind=claim.kind, sentence=sentence, paper_id=paper.id,
+                   field=claim.field, start=claim.start, end=claim.end)
+    evidence = _evidence(paper.id, claim.field, claim.start, claim.end, claim.text, "claims", 1.0)
+    _add_edge(graph, paper_node(paper.id), cnode, REPORTS, evidence)
+    for relation, name, label in ((CLAIM_METRIC, claim.metric, "METRIC"), (CLAIM_DATASET, claim.dataset, "DATASET"),
+                                  (CLAIM_METHOD, claim.method, "METHOD")):
+        if not name:
+            continue
+        target = _entity_named(name, label, claim, mentions)
+        if target is not None and target in graph:
+            _add_edge(graph, cnode, target, relation, dict(evidence))
+
+
+def _entity_named(name: str, label: str, claim: Claim, mentions: Iterable[Mention]) -> str | None:
+    """The entity a claim's metric/dataset/method text refers to: the nearest mention with that text."""
+    best: tuple[int, str] | None = None
+    for m in mentions:
+        if m.entity_id is None or m.label != label or m.text.casefold() != name.casefold():
+            continue
+        distance = abs(m.start - claim.start) + (0 if m.field == claim.field else 10**6)
+        if best is None or distance < best[0]:
+            best = (distance, m.entity_id)
+    return best[1] if best else None
+
+
+def build_graph(papers: Iterable[Paper], linked: Linked) -> nx.MultiDiGraph:
+    """The graph of the papers and the linked extractions (matched by paper id).
+
+    >>> from kg.types import Entity, Extraction, Linked, Mention, Paper
+    >>> p = Paper(id="p1", title="", abstract="BERT on SQuAD.")
+    >>> ms = (Mention("abstract", 0, 4, "BERT", "METHOD", entity_id="method/bert"),
+    ...       Mention("abstract", 8, 13, "SQuAD", "DATASET", entity_id="dataset/squad"))
+    >>> ents = (Entity("method/bert", "METHOD", "BERT", paper_count=1),
+    ...         Entity("dataset/squad", "DATASET", "SQuAD", paper_count=1))
+    >>> g = build_graph([p], Linked(ents, (Extraction("p1", ms),)))
+    >>> sorted((u, v, k) for u, v, k in g.edges(keys=True))
+    [('paper:p1', 'dataset/squad', 'evaluatesOn'), ('paper:p1', 'method/bert', 'uses')]
+    """
+    graph = nx.MultiDiGraph()
+    for entity in linked.entities:
+        add_entity(graph, entity)
+    by_paper = {e.paper_id: e for e in linked.extractions}
+    for paper in papers:
+        add_paper(graph, paper, by_paper.get(paper.id))
+    return graph
+
+
+def stats(graph: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
+    """Counts of nodes per kind and edges per relation, every kind and relation listed.
+
+    >>> stats(nx.MultiDiGraph())["nodes"]["Paper"]
+    0
+    """
+    nodes: Counter[str] = Counter(data.get("kind", "?") for _, data in graph.nodes(data=True))
+    edges: Counter[str] = Counter(key for _, _, key in graph.edges(keys=True))
+    return {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},
+            "edges": {r: edges.get(r, 0) for r in RELATIONS}}
+
+
+def format_stats(counts: Mapping[str, Mapping[str, int]]) -> str:
+    """The counts as aligned text lines."""
+    lines = []
+    for section in ("nodes", "edges"):
+        per = counts[section]
+        lines.append(f"{section}: {sum(per.values())}")
+        lines.extend(f"  {name:<14}{n:>8}" for name, n in per.items())
+    return "\n".join(lines)
