@@ -70,7 +70,7 @@ def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "jso
         for u, v, key, attrs in graph.edges(keys=True, data=True):
             flat.add_edge(u, v, key=key, **_flat(attrs))
         with atomic_write(path, mode="wb", encoding=None) as out:
-            nx.write_graphml(flat, out)  # type: ignore[arg-type]
+            nx.write_graphml(flat, out)
     else:
         raise FormatError(f"unknown graph format {fmt!r}; use {', '.join(GRAPH_FORMATS)}")
 

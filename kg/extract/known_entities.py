@@ -89,7 +89,7 @@ class KnownEntityMatcher:
                     target.setdefault(entry.id, []).append(variant)
         for target, matcher in ((sensitive, self.exact), (insensitive, self.lower)):
             for kb_id, names in target.items():
-                matcher.add(kb_id, list(nlp.tokenizer.pipe(sorted(set(names)))))
+                matcher.add(kb_id, [nlp.make_doc(n) for n in sorted(set(names))])
 
     def __call__(self, doc: Doc) -> Doc:
         merge_entities(doc, self._spans(doc), override=True)

@@ -8,6 +8,7 @@ token by token, so kg splits every hyphen and slash between word characters. Gol
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex
 
 _EXTRA_INFIXES = (
@@ -26,4 +27,5 @@ def customize_tokenizer(nlp: Language) -> None:
     ['CIFAR', '-', '10', 'with', 'Llama', '-', '2', '-', '7B', ',', '92.3', '%']
     """
     infixes = list(nlp.Defaults.infixes or ()) + list(_EXTRA_INFIXES)
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer: Tokenizer = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
