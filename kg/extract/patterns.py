@@ -38,6 +38,11 @@ _GENERIC_TITLE_WORDS = frozenset({
     "Survey", "Review", "Position", "Tutorial", "Editorial", "Commentary", "Erratum", "Correction", "Overview",
     "Introduction", "Abstract", "Keynote", "Perspective", "Opinion", "Preface", "Foreword", "Case", "Report",
 })
+_ADJECTIVE_TAILS = frozenset({
+    "based", "like", "style", "free", "aware", "specific", "level", "only", "wise", "driven", "guided",
+    "friendly", "centric", "oriented", "agnostic", "dependent", "independent", "invariant", "efficient",
+    "scale", "sized", "shot", "step", "time", "related", "enhanced", "augmented", "tuned", "trained",
+})
 _SETTING_WORDS = frozenset({"bit", "bits", "d", "shot", "way", "layer", "layers", "fold", "th", "nd", "st"})
 
 
@@ -58,14 +63,14 @@ def _compound_end(doc: Doc, start: int) -> int:
 def _is_model_compound(parts: list[str]) -> bool:
     if len(parts) < 2 or parts[0] in _NOT_MODEL_PREFIXES:
         return False
-    if any(p.lower() in _SETTING_WORDS for p in parts[1:]):
+    if any(p.lower() in _SETTING_WORDS for p in parts[1:]) or parts[-1].lower() in _ADJECTIVE_TAILS:
         return False
     has_acronym = any(_ACRONYM.match(p) and len(p) >= 2 for p in parts)
     has_inner_caps = any(_INNER_CAPS.match(p) for p in parts)
     has_version = any(_VERSION.match(p) for p in parts[1:])
     if not (has_acronym or has_inner_caps):
         return False
-    return has_version or has_acronym and any(p[:1].isupper() for p in parts[1:]) or has_inner_caps
+    return has_version or (has_acronym and any(p[:1].isupper() for p in parts[1:])) or has_inner_caps
 
 
 def _type_from_context(doc: Doc, start: int, end: int) -> str:
@@ -90,9 +95,7 @@ def _shape_spans(doc: Doc, is_title: bool) -> Iterator[Span]:
         if any(t.ent_type_ for t in doc[i:end]):
             i = end
             continue
-        if end - i > 1 and _is_model_compound(parts):
-            yield make_span(doc, i, end, _type_from_context(doc, i, end), "pattern")
-        elif end - i == 1 and _is_name_token(token):
+        if (end - i > 1 and _is_model_compound(parts)) or (end - i == 1 and _is_name_token(token)):
             yield make_span(doc, i, end, _type_from_context(doc, i, end), "pattern")
         elif not is_title and end - i == 1 and token.lower_ in DATASET_HEADS:
             span = _named_dataset_before(doc, i)
@@ -112,7 +115,7 @@ def _named_dataset_before(doc: Doc, head: int) -> Span | None:
             start -= 1
             continue
         break
-    if start == head or doc[start].text == "-":
+    if start == head or doc[start].text == "-" or not any(t.text[:1].isupper() for t in doc[start:head]):
         return None
     if start > 0 and doc[start - 1].lower_ not in {"the", "our", "new", "a", "and", "on", "of", ","}:
         return None
@@ -131,7 +134,7 @@ def _named_after_cue(doc: Doc) -> Iterator[Span]:
         if i >= len(doc) or doc[i].ent_type_:
             continue
         first = doc[i]
-        if not (first.text[:1].isupper() and (len(first.text) > 1 and any(c.isupper() for c in first.text[1:])
+        if not (first.text[:1].isupper() and ((len(first.text) > 1 and any(c.isupper() for c in first.text[1:]))
                                               or lower in _NAMED_BY)):
             continue
         end = _compound_end(doc, i)

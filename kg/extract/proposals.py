@@ -8,6 +8,7 @@ named after a cue in the same sentence: "we propose X", "we introduce X", "this 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from kg.types import Mention
@@ -38,9 +39,14 @@ def proposed_indices(title: str, abstract: str, mentions: Sequence[Mention],
     for i, m in methods:
         if m.field == "title" and m.start == 0 and title[m.end:m.end + 2].lstrip().startswith(":"):
             chosen.add(i)
+    in_abstract = sorted((m.start, i, m) for i, m in methods if m.field == "abstract")
+    starts = [s for s, _, _ in in_abstract]
     for sent_start, sent_end in sentences:
+        lo, hi = bisect_left(starts, sent_start), bisect_left(starts, sent_end)
+        if lo == hi:
+            continue
         sentence = abstract[sent_start:sent_end]
-        in_sentence = [(i, m) for i, m in methods if m.field == "abstract" and sent_start <= m.start < sent_end]
+        in_sentence = [(i, m) for _, i, m in in_abstract[lo:hi]]
         if not in_sentence:
             continue
         cues = [sent_start + c.end() for c in _CUE.finditer(sentence)]
