@@ -2,29 +2,34 @@
 
 Both extraction (which names to look for) and linking (which entity a name means) read it, so the
 records and their reader live here, apart from either stage. The files ship inside the installed
-package as `kg.ontology.entities`.
+package as `kg.ontology.entities`; a source checkout also finds them in `ontology/entities/`.
+Records look like ``{"id": "dataset/cifar-10", "name": "CIFAR-10", "type": "DATASET", "aliases": ["CIFAR10"]}``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
 from kg.types import LABELS, Label
 
+_PACKAGE = "kg.ontology.entities"
+_SOURCE_TREE = Path(__file__).resolve().parents[1] / "ontology" / "entities"
+
 
 @dataclass(frozen=True, slots=True)
 class KBEntry:
-    """One known entity: a stable id, its canonical name, its type and the other ways to write it.
+    """One known entity: a stable id ("dataset/cifar-10"), its name, type and other names.
 
-    >>> e = KBEntry("dataset/cifar-10", "CIFAR-10", "DATASET", ("CIFAR10",))
-    >>> e.names
-    ('CIFAR-10', 'CIFAR10')
+    >>> KBEntry.from_json({"id": "metric/f1", "name": "F1", "type": "METRIC", "aliases": ["F-score"]})
+    KBEntry(id='metric/f1', name='F1', type='METRIC', aliases=('F-score',))
     """
 
     id: str
@@ -33,45 +38,77 @@ class KBEntry:
     aliases: tuple[str, ...] = ()
 
     @property
-    def names(self) -> tuple[str, ...]:
-        """The canonical name followed by every alias."""
+    def forms(self) -> tuple[str, ...]:
+        """The name followed by the aliases."""
         return (self.name, *self.aliases)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "type": self.type, "aliases": list(self.aliases)}
+
     @classmethod
-    def from_json(cls, obj: dict[str, Any], *, source: str = "", line: int | None = None) -> KBEntry:
-        """Checks the fields so that a broken entry is named by file and line."""
+    def from_json(cls, obj: Mapping[str, Any]) -> KBEntry:
+        """Parse one record; raises ValueError naming what is wrong."""
+        ident, name, kind = obj.get("id"), obj.get("name"), obj.get("type")
+        aliases = obj.get("aliases") or []
+        if not isinstance(ident, str) or not ident:
+            raise ValueError("record has no string 'id'")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{ident}: record has no string 'name'")
+        if kind not in LABELS:
+            raise ValueError(f"{ident}: unknown type {kind!r}; use one of {', '.join(LABELS)}")
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ValueError(f"{ident}: 'aliases' must be a list of strings")
+        return cls(id=ident, name=name, type=kind, aliases=tuple(aliases))
+
+
+def read_kb(paths: Iterable[Path | str] | None = None) -> Iterator[KBEntry]:
+    """Every record of the given JSONL files or directories (their ``*.jsonl``, in name order).
+
+    Without paths, the files shipped in the package; a bad record raises `InputError` naming the
+    file and line.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "m.jsonl").write_text('{"id": "method/bert", "name": "BERT", "type": "METHOD"}\\n')
+    >>> [e.id for e in read_kb([d])]
+    ['method/bert']
+    """
+    files: list[Path | Traversable] = []
+    if paths is None:
+        files = _packaged_files()
+    else:
+        for path in map(Path, paths):
+            files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    for file in files:
+        yield from _read(file)
+
+
+def _packaged_files() -> list[Path | Traversable]:
+    roots: list[Path | Traversable] = []
+    with contextlib.suppress(ModuleNotFoundError, FileNotFoundError, TypeError):
+        roots.append(resources.files(_PACKAGE))
+    roots.append(_SOURCE_TREE)
+    for root in roots:
+        if root.is_dir():
+            found = sorted((f for f in root.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
+            if found:
+                return list(found)
+    return []
+
+
+def _read(file: Path | Traversable) -> Iterator[KBEntry]:
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read knowledge base: {exc.strerror or exc}", source=source) from exc
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
         try:
-            label = obj["type"]
-            if label not in LABELS:
-                raise InputError(f"unknown type {label!r}; use one of {', '.join(LABELS)}", source=source,
-                                 line=line)
-            aliases = obj.get("aliases") or []
-            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-                raise InputError("'aliases' must be a list of strings", source=source, line=line)
-            return cls(id=str(obj["id"]), name=str(obj["name"]), type=label, aliases=tuple(aliases))
-        except KeyError as exc:
-            raise InputError(f"knowledge-base entry lacks {exc.args[0]!r}", source=source, line=line) from None
-
-
-def packaged_kb_files() -> list[Path]:
-    """The knowledge-base files shipped in the package, sorted by name."""
-    root = resources.files("kg.ontology.entities")
-    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".jsonl"))
-
-
-def read_kb(paths: Iterable[str | Path] | None = None) -> Iterator[KBEntry]:
-    """Every entry of the given JSONL files (the packaged knowledge base when `paths` is None)."""
-    for path in packaged_kb_files() if paths is None else [Path(p) for p in paths]:
-        try:
-            handle = path.open(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read knowledge base: {exc.strerror}", source=str(path)) from None
-        with handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"bad JSON: {exc.msg}", source=str(path), line=number) from None
-                yield KBEntry.from_json(obj, source=str(path), line=number)
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("a record must be a JSON object")
+            yield KBEntry.from_json(obj)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise InputError(f"bad knowledge-base record: {exc}", source=source, line=number) from exc

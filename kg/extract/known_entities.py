@@ -83,7 +83,7 @@ class KnownEntityMatcher:
         insensitive: dict[str, list[str]] = {}
         for entry in entries:
             self.by_id[entry.id] = entry
-            for name in entry.names:
+            for name in entry.forms:
                 for variant in name_variants(name):
                     target = sensitive if is_case_sensitive(variant) else insensitive
                     target.setdefault(entry.id, []).append(variant)
