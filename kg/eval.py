@@ -66,6 +66,7 @@ class Report:
     papers: int
     entities: dict[str, dict[str, Counts]] = field(default_factory=dict)  # view -> label|micro -> counts
     claims: Counts | None = None
+    linking: dict[str, Any] | None = None  # pairwise scores when the gold names canonical entities
     metric_agreement: tuple[int, int] | None = None  # agreeing, gold claims with a metric (matched)
     dataset_agreement: tuple[int, int] | None = None
 
@@ -82,6 +83,8 @@ class Report:
                     agree, total = agreement
                     out["claims"][f"{name}_agreement"] = {
                         "agree": agree, "of": total, "rate": round(agree / total, 4) if total else 0.0}
+        if self.linking is not None:
+            out["linking"] = self.linking
         return out
 
     def table(self) -> str:
@@ -102,6 +105,13 @@ class Report:
                     agree, total = agreement
                     rate = agree / total if total else 0.0
                     lines.append(f"claims   {name:<8} agreement {rate:.3f} ({agree}/{total})")
+        if self.linking is not None:
+            lines += ["", f"linking: pairwise same-entity scores on {self.linking['mentions']} extracted mentions "
+                          "that match a gold mention with a canonical name"]
+            for scope in ("within", "across", "all"):
+                sc = self.linking[scope]
+                lines.append(f"linking  {scope:<8} P {sc['precision']:.3f}  R {sc['recall']:.3f}  F1 {sc['f1']:.3f}  "
+                             f"(pairs: {sc['tp']} right, {sc['predicted']} predicted, {sc['gold']} gold)")
         return "\n".join(lines)
 
 
@@ -221,6 +231,8 @@ def evaluate(gold: Sequence[Mapping[str, Any]], predictions: Mapping[str, Mappin
         for c in per_label.values():
             micro.add(c)
         report.entities[view] = {**per_label, "micro": micro}
+    if any(e.get("canonical") for g in gold for e in g["entities"]):
+        report.linking = linking_scores(gold, predictions, labels)
     if has_claims:
         report.claims = claims
         report.metric_agreement = (metric[0], metric[1])
@@ -250,3 +262,29 @@ def read_predictions(path: str | Path) -> dict[str, dict[str, Any]]:
 def label_counts(gold: Iterable[Mapping[str, Any]]) -> Counter[str]:
     """How many gold mentions each label has."""
     return Counter(str(e["label"]) for g in gold for e in g["entities"])
+
+
+def linking_scores(gold: Sequence[Mapping[str, Any]], predictions: Mapping[str, Mapping[str, Any]],
+                   labels: Sequence[str]) -> dict[str, Any]:
+    """Pairwise "same entity?" precision and recall of the predicted entity ids against gold canonical names.
+
+    Scored on the predicted mentions that overlap a gold mention of the same label that has a
+    canonical name (matched one to one), within papers, across papers and overall.
+    """
+    from kg.linking.evaluate import linking_pairwise
+
+    predicted: list[tuple[tuple[str, str, int, int], str]] = []
+    truth: list[tuple[tuple[str, str, int, int], str]] = []
+    for g in gold:
+        pid = str(g["id"])
+        pred_ents = [e for e in predictions.get(pid, {}).get("entities", ()) if e.get("entity_id")]
+        for label in labels:
+            gs = [e for e in g["entities"] if e.get("label") == label and e.get("canonical")]
+            ps = [e for e in pred_ents if e.get("label") == label]
+            pairs = match_overlap([(p.get("field", "abstract"), p["start"], p["end"]) for p in ps],
+                                  [(e.get("field", "abstract"), e["start"], e["end"]) for e in gs])
+            for i, j in pairs:
+                key = (pid, str(gs[j].get("field", "abstract")), int(gs[j]["start"]), int(gs[j]["end"]))
+                predicted.append((key, str(ps[i]["entity_id"])))
+                truth.append((key, str(gs[j]["canonical"])))
+    return linking_pairwise(predicted, truth)
