@@ -102,8 +102,10 @@ def read_node_link(path: str | Path) -> nx.MultiDiGraph:
 def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None = None, strict: bool = False,
           rdf_format: str = "ttl", graph_format: str = "json", records: str | Path | None = None,
           batch_size: int = 64, on_problem: Callable[[Problem], None] | None = None,
-          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None) -> BuildResult:
+          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False) -> BuildResult:
     """Reads the inputs, extracts (or reads `records`), links, builds the graph and writes every output.
+
+    `fast` extracts with the rules-only pipeline (no trained tagger).
 
     Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
     """
@@ -111,7 +113,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     from kg.graph import build_graph, stats
     from kg.ingest import read_papers
     from kg.link import link, load_kb
-    from kg.rdf.export import RdfFormat, to_rdf, write_rdf
+    from kg.rdf.export import RdfFormat, write_rdf
 
     if graph_format not in GRAPH_FORMATS:
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
@@ -121,7 +123,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     if records is not None:
         extractions = list(read_records(records))
     else:
-        stream: Iterable[Extraction] = extract_papers(papers, build_nlp(), batch_size=batch_size)
+        stream: Iterable[Extraction] = extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size)
         if progress is not None:
             stream = progress(stream, "papers")
         extractions = list(stream)
@@ -133,7 +135,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     result.files["graph"] = out / f"graph.{graph_format}"
     write_node_link(graph, result.files["graph"], fmt=graph_format)
     result.files["rdf"] = out / f"graph.{rdf.value}"
-    write_rdf(to_rdf(graph), result.files["rdf"], format=rdf)
+    write_rdf(graph, result.files["rdf"], format=rdf)
     result.stats = stats(graph)
     result.files["stats"] = out / "stats.json"
     with atomic_write(result.files["stats"]) as handle:
