@@ -102,10 +102,11 @@ def read_node_link(path: str | Path) -> nx.MultiDiGraph:
 def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None = None, strict: bool = False,
           rdf_format: str = "ttl", graph_format: str = "json", records: str | Path | None = None,
           batch_size: int = 64, on_problem: Callable[[Problem], None] | None = None,
-          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False) -> BuildResult:
+          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False,
+          html: bool = True) -> BuildResult:
     """Reads the inputs, extracts (or reads `records`), links, builds the graph and writes every output.
 
-    `fast` extracts with the rules-only pipeline (no trained tagger).
+    `fast` extracts with the rules-only pipeline (no trained tagger); `html` also writes graph.html.
 
     Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
     """
