@@ -39,6 +39,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -46,3 +47,10 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         if isinstance(exc, OSError):
             raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

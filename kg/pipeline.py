@@ -6,7 +6,10 @@ so an interrupted build leaves the previous outputs as they were.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +17,8 @@ from typing import Any
 
 import networkx as nx
 
-from kg.errors import FormatError, InputError, Problem
+from kg.cache import BuildCache, record_key
+from kg.errors import FormatError, InputError, OptionError, Problem
 from kg.io import atomic_write
 from kg.types import Extraction, Paper
 
@@ -29,6 +33,8 @@ class BuildResult:
     papers: int
     files: dict[str, Path] = field(default_factory=dict)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    up_to_date: bool = False
 
 
 def read_records(path: str | Path) -> Iterator[Extraction]:
@@ -99,18 +105,106 @@ def read_node_link(path: str | Path) -> nx.MultiDiGraph:
     return graph
 
 
+def pipeline_fingerprint(*, fast: bool) -> str:
+    """What an extraction record depends on besides the paper: pipeline version, knowledge base, model.
+
+    Changing any of them changes the fingerprint, so cached records of the old pipeline are not reused.
+    """
+    from kg.extract import PIPELINE_VERSION
+    from kg.kb import _packaged_files
+
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{'fast' if fast else 'default'}".encode())
+    for file in _packaged_files():
+        digest.update(file.read_bytes())
+    if not fast:
+        meta = Path(__file__).parent / "models" / "ner" / "meta.json"
+        if meta.exists():
+            digest.update(meta.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --- extraction in worker processes ---------------------------------------------------------------
+
+_WORKER_NLP: Any = None
+
+
+def _init_worker(fast: bool) -> None:
+    from kg.extract import build_nlp
+
+    global _WORKER_NLP
+    _WORKER_NLP = build_nlp(fast=fast)
+
+
+def _extract_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from kg.extract import extract_papers
+
+    papers = [Paper.from_json(obj) for obj in chunk]
+    return [e.to_json() for e in extract_papers(papers, _WORKER_NLP)]
+
+
+def extract_stream(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1,
+                   batch_size: int = 64) -> Iterator[Extraction]:
+    """Extraction records of `papers`, in order, in this process or in `workers` processes.
+
+    Papers go to the workers in chunks with a bounded number in flight, so memory stays constant
+    whatever the input size. Worker processes pay off for the trained tagger (DESIGN.md: cheap
+    pipelines get slower with processes).
+    """
+    from kg.extract import build_nlp, extract_papers
+
+    if workers <= 1:
+        yield from extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size)
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    chunk_size = max(batch_size, 32)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(fast,)) as pool:
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        chunk: list[dict[str, Any]] = []
+        for paper in papers:
+            chunk.append(paper.to_json())
+            if len(chunk) >= chunk_size:
+                pending.append(pool.submit(_extract_chunk, chunk))
+                chunk = []
+                while len(pending) > 2 * workers:
+                    yield from (Extraction.from_json(r) for r in pending.popleft().result())
+        if chunk:
+            pending.append(pool.submit(_extract_chunk, chunk))
+        while pending:
+            yield from (Extraction.from_json(r) for r in pending.popleft().result())
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- the build -------------------------------------------------------------------------------------
+
+
 def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None = None, strict: bool = False,
           rdf_format: str = "ttl", graph_format: str = "json", records: str | Path | None = None,
           batch_size: int = 64, on_problem: Callable[[Problem], None] | None = None,
           progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False,
-          html: bool = True) -> BuildResult:
+          html: bool = True, workers: int = 1, update: bool = False) -> BuildResult:
     """Reads the inputs, extracts (or reads `records`), links, builds the graph and writes every output.
 
-    `fast` extracts with the rules-only pipeline (no trained tagger); `html` also writes graph.html.
+    Papers and extraction records are kept in `outdir/cache.sqlite`: a paper whose content and
+    pipeline are unchanged is never extracted again, an interrupted build resumes where it stopped,
+    and `update` adds the inputs to the papers of the previous build instead of replacing them.
+    `fast` extracts with the rules-only pipeline (no trained tagger); `workers` extracts in that many
+    processes; `html` also writes graph.html.
 
     Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
     """
-    from kg.extract import build_nlp, extract_papers
     from kg.graph import build_graph, stats
     from kg.ingest import read_papers
     from kg.link import link, load_kb
@@ -118,27 +212,108 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
 
     if graph_format not in GRAPH_FORMATS:
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
+    if workers < 1:
+        raise OptionError("--workers must be at least 1")
     rdf = RdfFormat.parse(rdf_format)
     out = Path(outdir)
-    papers: list[Paper] = list(read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict))
-    if records is not None:
-        extractions = list(read_records(records))
-    else:
-        stream: Iterable[Extraction] = extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size)
-        if progress is not None:
-            stream = progress(stream, "papers")
-        extractions = list(stream)
-    linked = link(extractions, load_kb())
-    graph = build_graph(papers, linked)
-    result = BuildResult(outdir=out, papers=len(papers))
-    result.files["records"] = out / "records.jsonl"
-    write_records(linked.extractions, result.files["records"])
-    result.files["graph"] = out / f"graph.{graph_format}"
-    write_node_link(graph, result.files["graph"], fmt=graph_format)
-    result.files["rdf"] = out / f"graph.{rdf.value}"
-    write_rdf(graph, result.files["rdf"], format=rdf)
-    result.stats = stats(graph)
-    result.files["stats"] = out / "stats.json"
-    with atomic_write(result.files["stats"]) as handle:
-        json.dump(result.stats, handle, indent=2)
+    if update and not (out / CACHE_NAME).exists():
+        raise InputError(f"nothing to update: no {CACHE_NAME} here; build it first with `kg build ... -o {out}`",
+                         source=str(out))
+    fingerprint = pipeline_fingerprint(fast=fast)
+    given = {e.paper_id: e for e in read_records(records)} if records is not None else None
+    timings: dict[str, float] = {}
+    with BuildCache(out / CACHE_NAME) as cache:
+        clock = time.perf_counter()
+        ids = _store_inputs(cache, read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict),
+                            fingerprint, update=update)
+        timings["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if given is None:
+            _extract_missing(cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress)
+        timings["extract"] = time.perf_counter() - clock
+        outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
+                   "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
+        if html:
+            outputs["html"] = out / "graph.html"
+        manifest = _manifest(cache, ids, fingerprint, outputs, given is not None)
+        result = BuildResult(outdir=out, papers=len(ids), files=outputs, timings=timings)
+        if cache.get_meta("manifest") == manifest and all(p.exists() for p in outputs.values()):
+            result.stats = json.loads(outputs["stats"].read_text(encoding="utf-8"))
+            result.up_to_date = True
+            return result
+        clock = time.perf_counter()
+        papers: list[Paper] = []
+        extractions: list[Extraction] = []
+        for paper, _, record in cache.entries(ids):
+            papers.append(paper)
+            chosen = given.get(paper.id) if given is not None else record
+            extractions.append(chosen if chosen is not None else Extraction(paper.id))
+        linked = link(extractions, load_kb())
+        del extractions
+        timings["link"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        graph = build_graph(papers, linked)
+        timings["graph"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        write_records(linked.extractions, outputs["records"])
+        write_node_link(graph, outputs["graph"], fmt=graph_format)
+        write_rdf(graph, outputs["rdf"], format=rdf)
+        if html:
+            from kg.view import render_html
+
+            render_html(graph, outputs["html"], top=VIEW_TOP if graph.number_of_nodes() > VIEW_LIMIT else None)
+        result.stats = stats(graph)
+        with atomic_write(outputs["stats"]) as handle:
+            json.dump(result.stats, handle, indent=2)
+        timings["write"] = time.perf_counter() - clock
+        cache.set_meta("manifest", manifest)
+        cache.set_meta("members", json.dumps(ids))
     return result
+
+
+CACHE_NAME = "cache.sqlite"
+VIEW_LIMIT = 2000
+VIEW_TOP = 300
+
+
+def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, *, update: bool) -> list[str]:
+    """Stores the papers read; returns the ids of this build's graph in order."""
+    ids: list[str] = []
+    if update:
+        ids = json.loads(cache.get_meta("members") or "[]")
+    known = set(ids)
+    for batch in _batched(papers, 1000):
+        cache.put_papers([(p, record_key(p, fingerprint)) for p in batch])
+        for p in batch:
+            if p.id not in known:
+                known.add(p.id)
+                ids.append(p.id)
+    return ids
+
+
+def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: int, batch_size: int,
+                     progress: Callable[[Iterable[Any], str], Iterable[Any]] | None) -> int:
+    """Extracts the papers without a cached record, committing batch by batch; returns how many."""
+    keys: dict[str, str] = {}
+
+    def todo() -> Iterator[Paper]:
+        for paper, key, record in cache.entries(ids):
+            if record is None:
+                keys[paper.id] = key
+                yield paper
+
+    stream: Iterable[Extraction] = extract_stream(todo(), fast=fast, workers=workers, batch_size=batch_size)
+    if progress is not None:
+        stream = progress(stream, "extracted")
+    done = 0
+    for batch in _batched(stream, max(batch_size, 64)):
+        cache.put_records((keys.pop(e.paper_id), e) for e in batch)
+        done += len(batch)
+    return done
+
+
+def _manifest(cache: BuildCache, ids: list[str], fingerprint: str, outputs: dict[str, Path], given: bool) -> str:
+    digest = hashlib.sha256(f"{fingerprint}|{sorted((k, str(v)) for k, v in outputs.items())}|{given}".encode())
+    for key in cache.keys(ids):
+        digest.update(key.encode())
+    return digest.hexdigest()

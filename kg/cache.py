@@ -1,0 +1,128 @@
+"""The build cache: papers and their extraction records in SQLite, keyed by content and pipeline.
+
+A record is reused when the paper's id, title and abstract and the pipeline fingerprint (pipeline
+version, knowledge base, model) are the same, so rebuilding or extending a graph never extracts a
+paper twice, and changing the pipeline invalidates every record. Each batch is committed as soon as
+it is extracted, so an interrupted build loses nothing already done: the next run resumes.
+SQLite is a real embedded database: atomic commits, one writer at a time, readable while written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from kg.errors import KgError
+from kg.types import Extraction, Paper
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    key TEXT PRIMARY KEY,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def record_key(paper: Paper, fingerprint: str) -> str:
+    """The cache key of a paper's extraction: its content and the pipeline fingerprint.
+
+    >>> a = record_key(Paper("p", "T", "A"), "v1")
+    >>> a == record_key(Paper("p", "T", "A", source="elsewhere"), "v1"), a == record_key(Paper("p", "T", "A"), "v2")
+    (True, False)
+    """
+    digest = hashlib.sha256()
+    for part in (fingerprint, paper.id, paper.title, paper.abstract):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """Papers and extraction records of a build folder, in `<folder>/cache.sqlite`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=2.0)
+            self.db.executescript(SCHEMA)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise KgError(f"{self.path}: the build cache is in use by another kg process; "
+                              "wait for it or build into another folder") from None
+            raise KgError(f"{self.path}: cannot open the build cache: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise KgError(f"{self.path}: not a kg build cache ({exc}); delete it to start afresh") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> BuildCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+
+    def put_papers(self, papers: Sequence[tuple[Paper, str]]) -> None:
+        """Stores papers with their record keys (a paper read again replaces its older version)."""
+        with self.db:
+            self.db.executemany("INSERT INTO papers (id, key, json) VALUES (?, ?, ?) "
+                                "ON CONFLICT(id) DO UPDATE SET key = excluded.key, json = excluded.json",
+                                [(p.id, key, json.dumps(p.to_json(), ensure_ascii=False)) for p, key in papers])
+
+    def put_records(self, items: Iterable[tuple[str, Extraction]]) -> None:
+        """Stores extraction records under their keys, in one transaction."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO records (key, json) VALUES (?, ?)",
+                                [(key, json.dumps(ex.to_json(), ensure_ascii=False)) for key, ex in items])
+
+    def paper_ids(self) -> list[str]:
+        """Every paper id in the cache, in the order they were first stored."""
+        return [r[0] for r in self.db.execute("SELECT id FROM papers ORDER BY rowid")]
+
+    def entries(self, ids: Sequence[str]) -> Iterator[tuple[Paper, str, Extraction | None]]:
+        """The papers with these ids, in this order, with their record key and cached record (or None)."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
+                f"SELECT p.id, p.json, p.key, r.json FROM papers p LEFT JOIN records r ON r.key = p.key "
+                f"WHERE p.id IN ({marks})", chunk)}
+            for pid in chunk:
+                if pid in rows:
+                    paper_json, key, record_json = rows[pid]
+                    record = Extraction.from_json(json.loads(record_json)) if record_json else None
+                    yield Paper.from_json(json.loads(paper_json)), key, record
+
+    def keys(self, ids: Sequence[str]) -> Iterator[str]:
+        """The record keys of the papers with these ids, in this order."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = dict(self.db.execute(f"SELECT id, key FROM papers WHERE id IN ({marks})", chunk).fetchall())
+            yield from (rows[pid] for pid in chunk if pid in rows)
+
+    def count_records(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
