@@ -10,9 +10,9 @@ base index, blocked fuzzy clustering, the linker and its pairwise evaluation).
 
 from __future__ import annotations
 
+from kg.kb import KBEntry
 from kg.linking.cluster import UnionFind, fuzzy_pairs
 from kg.linking.evaluate import linking_pairwise
-from kg.kb import KBEntry
 from kg.linking.kb import KnowledgeBase, load_kb
 from kg.linking.linker import link
 from kg.linking.normalise import bare_key, digit_signature, normalise, slug

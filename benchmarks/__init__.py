@@ -1,0 +1,1 @@
+"""Benchmarks of kg (run as modules: `python -m benchmarks.extract_bench`)."""
