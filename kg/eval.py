@@ -12,7 +12,6 @@ agrees with the gold one, among those where the gold names one.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import InputError
+from kg.io import read_jsonl
 from kg.types import LABELS, Paper
 
 Span = tuple[str, int, int, str]  # field, start, end, label
@@ -115,25 +114,15 @@ class Report:
         return "\n".join(lines)
 
 
+def _gold_record(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict) or "id" not in obj or "entities" not in obj:
+        raise ValueError("a gold record needs 'id' and 'entities'")
+    return obj
+
+
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
     """The gold records of a JSONL file; a broken line is an InputError naming it."""
-    records = []
-    try:
-        handle = Path(path).open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read gold file: {exc.strerror}", source=str(path)) from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if "id" not in obj or "entities" not in obj:
-                    raise ValueError("a gold record needs 'id' and 'entities'")
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise InputError(f"bad gold record: {exc}", source=str(path), line=number) from None
-            records.append(obj)
-    return records
+    return list(read_jsonl(path, _gold_record, what="gold record"))
 
 
 def gold_papers(gold: Iterable[Mapping[str, Any]]) -> list[Paper]:
@@ -242,21 +231,13 @@ def evaluate(gold: Sequence[Mapping[str, Any]], predictions: Mapping[str, Mappin
 
 def read_predictions(path: str | Path) -> dict[str, dict[str, Any]]:
     """Extraction records by paper id."""
-    out: dict[str, dict[str, Any]] = {}
-    try:
-        handle = Path(path).open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read predictions: {exc.strerror}", source=str(path)) from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                out[str(obj["id"])] = obj
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise InputError(f"bad extraction record: {exc}", source=str(path), line=number) from None
-    return out
+    return {str(obj["id"]): obj for obj in read_jsonl(path, _prediction, what="extraction record")}
+
+
+def _prediction(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict) or "id" not in obj:
+        raise ValueError("an extraction record needs an 'id'")
+    return obj
 
 
 def label_counts(gold: Iterable[Mapping[str, Any]]) -> Counter[str]:

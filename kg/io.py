@@ -7,13 +7,16 @@ the content is complete, so an interrupted run never leaves a half-written graph
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
-from kg.errors import KgError
+from kg.errors import InputError, KgError
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -54,3 +57,29 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def read_jsonl(path: str | Path, parse: Callable[[Any], T], *, what: str) -> Iterator[T]:
+    """Each non-blank line of a JSON Lines file, parsed by `parse`.
+
+    A line that is not JSON, or that `parse` rejects (KeyError, TypeError, ValueError), stops the
+    reading with an InputError naming the file, the line and `what` was expected there.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
+    >>> _ = path.write_text('{"id": 1}\\n\\n{"id": 2}\\n')
+    >>> list(read_jsonl(path, lambda obj: obj["id"], what="record"))
+    [1, 2]
+    """
+    try:
+        handle = Path(path).open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {what}s: {exc.strerror}", source=str(path)) from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield parse(json.loads(line))
+            except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+                raise InputError(f"bad {what}: {exc}", source=str(path), line=number) from None

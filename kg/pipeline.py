@@ -19,7 +19,7 @@ import networkx as nx
 
 from kg.cache import BuildCache, record_key
 from kg.errors import FormatError, InputError, OptionError, Problem
-from kg.io import atomic_write
+from kg.io import atomic_write, read_jsonl
 from kg.types import Extraction, Paper
 
 GRAPH_FORMATS = ("json", "graphml")
@@ -39,18 +39,7 @@ class BuildResult:
 
 def read_records(path: str | Path) -> Iterator[Extraction]:
     """Extraction records from a JSONL file that `kg extract` wrote."""
-    try:
-        handle = Path(path).open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read records: {exc.strerror}", source=str(path)) from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield Extraction.from_json(json.loads(line))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise InputError(f"bad extraction record: {exc}", source=str(path), line=number) from None
+    return read_jsonl(path, Extraction.from_json, what="extraction record")
 
 
 def write_records(records: Iterable[Extraction], path: str | Path) -> int:
@@ -143,15 +132,21 @@ def _extract_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def extract_stream(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1,
-                   batch_size: int = 64) -> Iterator[Extraction]:
+                   batch_size: int = 64, dask: str | None = None) -> Iterator[Extraction]:
     """Extraction records of `papers`, in order, in this process or in `workers` processes.
 
     Papers go to the workers in chunks with a bounded number in flight, so memory stays constant
     whatever the input size. Worker processes pay off for the trained tagger (DESIGN.md: cheap
-    pipelines get slower with processes).
+    pipelines get slower with processes). `dask` extracts on a Dask cluster instead: a scheduler
+    address or ``local:N`` (see `kg.distributed`).
     """
     from kg.extract import build_nlp, extract_papers
 
+    if dask is not None:
+        from kg.distributed import extract_with_dask
+
+        yield from extract_with_dask(papers, dask, fast=fast, batch_size=batch_size)
+        return
     if workers <= 1:
         yield from extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size)
         return
@@ -194,14 +189,15 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
           rdf_format: str = "ttl", graph_format: str = "json", records: str | Path | None = None,
           batch_size: int = 64, on_problem: Callable[[Problem], None] | None = None,
           progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False,
-          html: bool = True, workers: int = 1, update: bool = False) -> BuildResult:
+          html: bool = True, workers: int = 1, update: bool = False, dask: str | None = None) -> BuildResult:
     """Reads the inputs, extracts (or reads `records`), links, builds the graph and writes every output.
 
     Papers and extraction records are kept in `outdir/cache.sqlite`: a paper whose content and
     pipeline are unchanged is never extracted again, an interrupted build resumes where it stopped,
     and `update` adds the inputs to the papers of the previous build instead of replacing them.
     `fast` extracts with the rules-only pipeline (no trained tagger); `workers` extracts in that many
-    processes; `html` also writes graph.html.
+    processes; `dask` extracts on a Dask cluster instead (a scheduler address or ``local:N``, see
+    `kg.distributed`); `html` also writes graph.html.
 
     Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
     """
@@ -214,6 +210,8 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
     if workers < 1:
         raise OptionError("--workers must be at least 1")
+    if dask is not None and workers > 1:
+        raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
     rdf = RdfFormat.parse(rdf_format)
     out = Path(outdir)
     if update and not (out / CACHE_NAME).exists():
@@ -229,7 +227,8 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         timings["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if given is None:
-            _extract_missing(cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress)
+            _extract_missing(cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress,
+                             dask=dask)
         timings["extract"] = time.perf_counter() - clock
         outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
                    "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
@@ -292,7 +291,7 @@ def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, 
 
 
 def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: int, batch_size: int,
-                     progress: Callable[[Iterable[Any], str], Iterable[Any]] | None) -> int:
+                     progress: Callable[[Iterable[Any], str], Iterable[Any]] | None, dask: str | None = None) -> int:
     """Extracts the papers without a cached record, committing batch by batch; returns how many."""
     keys: dict[str, str] = {}
 
@@ -302,13 +301,23 @@ def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: 
                 keys[paper.id] = key
                 yield paper
 
-    stream: Iterable[Extraction] = extract_stream(todo(), fast=fast, workers=workers, batch_size=batch_size)
+    stream: Iterable[Extraction] = extract_stream(todo(), fast=fast, workers=workers, batch_size=batch_size,
+                                                  dask=dask)
     if progress is not None:
         stream = progress(stream, "extracted")
     done = 0
-    for batch in _batched(stream, max(batch_size, 64)):
-        cache.put_records((keys.pop(e.paper_id), e) for e in batch)
-        done += len(batch)
+    batch: list[Extraction] = []
+    try:
+        for record in stream:
+            batch.append(record)
+            if len(batch) >= max(batch_size, 64):
+                cache.put_records((keys.pop(e.paper_id), e) for e in batch)
+                done += len(batch)
+                batch = []
+    finally:  # a failing or interrupted extraction still commits the records it already returned
+        if batch:
+            cache.put_records((keys.pop(e.paper_id), e) for e in batch)
+            done += len(batch)
     return done
 
 
