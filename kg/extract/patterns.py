@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
 from kg.extract.spans import make_span, merge_entities
@@ -19,6 +19,7 @@ from kg.extract.spans import make_span, merge_entities
 _INNER_CAPS = re.compile(r"^(?:[A-Z]?[a-z]+[A-Z]|[A-Z]{2,}[a-z]+|[a-z]+[A-Z]{2,})[A-Za-z0-9]*$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?$")
 _VERSION = re.compile(r"^(?:v?\d+(?:\.\d+)?[A-Za-z]{0,2}|[A-Z]{1,3}\d*|base|large|small|tiny|mini|xl|XL|XXL)$")
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
 _NAMED_BY = frozenset({"called", "named", "termed", "dubbed", "coined"})
 _PROPOSE_CUES = frozenset({
     "propose", "proposes", "proposed", "introduce", "introduces", "introduced", "present", "presents",
@@ -46,16 +47,32 @@ _ADJECTIVE_TAILS = frozenset({
 _SETTING_WORDS = frozenset({"bit", "bits", "d", "shot", "way", "layer", "layers", "fold", "th", "nd", "st"})
 
 
-def _is_name_token(token: Token) -> bool:
-    text = token.text
-    return bool(_INNER_CAPS.match(text)) and text not in _NOT_NAMES
+class _Tokens:
+    """Plain Python views of a Doc's tokens, built once: the loops below touch no Token objects."""
+
+    __slots__ = ("doc", "lower", "n", "space", "taken", "text")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = [t.text for t in doc]
+        self.lower = [t.lower() for t in self.text]
+        self.n = len(self.text)
+        # Whether a space follows each token: from the character offsets, without Token objects.
+        ends = doc.to_array("IDX").tolist()
+        self.space = [ends[i] + len(self.text[i]) < (ends[i + 1] if i + 1 < self.n else len(doc.text))
+                      for i in range(self.n)]
+        self.taken = [False] * self.n
+        for ent in doc.ents:
+            for i in range(ent.start, ent.end):
+                self.taken[i] = True
 
 
-def _compound_end(doc: Doc, start: int) -> int:
+def _compound_end(toks: _Tokens, start: int) -> int:
     """End of a hyphen-joined compound starting at `start` ("MT-DNN", "Llama-2-7B"), or `start`."""
     end = start + 1
-    while (end + 1 < len(doc) and doc[end].text in {"-", "/"} and not doc[end - 1].whitespace_
-           and not doc[end].whitespace_ and doc[end + 1].text[:1].isalnum()):
+    text, space = toks.text, toks.space
+    while (end + 1 < toks.n and text[end] in {"-", "/"} and not space[end - 1]
+           and not space[end] and text[end + 1][:1].isalnum()):
         end += 2
     return end
 
@@ -73,74 +90,77 @@ def _is_model_compound(parts: list[str]) -> bool:
     return has_version or (has_acronym and any(p[:1].isupper() for p in parts[1:])) or has_inner_caps
 
 
-def _type_from_context(doc: Doc, start: int, end: int) -> str:
-    if end < len(doc) and doc[end].lower_ in DATASET_HEADS:
+def _type_from_context(toks: _Tokens, start: int, end: int) -> str:
+    if end < toks.n and toks.lower[end] in DATASET_HEADS:
         return "DATASET"
-    if end < len(doc) and doc[end].lower_ in METHOD_HEADS:
+    if end < toks.n and toks.lower[end] in METHOD_HEADS:
         return "METHOD"
-    if start > 0 and doc[start - 1].lower_ in {"on", "from"}:
+    if start > 0 and toks.lower[start - 1] in {"on", "from"}:
         return "DATASET"
     return "METHOD"
 
 
-def _shape_spans(doc: Doc, is_title: bool) -> Iterator[Span]:
+def _shape_spans(toks: _Tokens, is_title: bool) -> Iterator[Span]:
+    doc, text, taken = toks.doc, toks.text, toks.taken
     i = 0
-    while i < len(doc):
-        token = doc[i]
-        if token.ent_type_ or not token.text[:1].isalpha():
+    while i < toks.n:
+        if taken[i] or not text[i][:1].isalpha():
             i += 1
             continue
-        end = _compound_end(doc, i)
-        parts = [t.text for t in doc[i:end] if t.text not in {"-", "/"}]
-        if any(t.ent_type_ for t in doc[i:end]):
+        end = _compound_end(toks, i)
+        if any(taken[i:end]):
             i = end
             continue
-        if (end - i > 1 and _is_model_compound(parts)) or (end - i == 1 and _is_name_token(token)):
-            yield make_span(doc, i, end, _type_from_context(doc, i, end), "pattern")
-        elif not is_title and end - i == 1 and token.lower_ in DATASET_HEADS:
-            span = _named_dataset_before(doc, i)
+        if end - i > 1:
+            if _is_model_compound([t for t in text[i:end] if t not in {"-", "/"}]):
+                yield make_span(doc, i, end, _type_from_context(toks, i, end), "pattern")
+        elif _INNER_CAPS.match(text[i]) and text[i] not in _NOT_NAMES:
+            yield make_span(doc, i, end, _type_from_context(toks, i, end), "pattern")
+        elif not is_title and toks.lower[i] in DATASET_HEADS:
+            span = _named_dataset_before(toks, i)
             if span is not None:
                 yield span
         i = end
 
 
-def _named_dataset_before(doc: Doc, head: int) -> Span | None:
+def _named_dataset_before(toks: _Tokens, head: int) -> Span | None:
     """ "the Penn Treebank corpus": the capitalised words right before a dataset word."""
+    text = toks.text
     start = head
-    while start > 0:
-        prev = doc[start - 1]
-        if prev.ent_type_ or prev.is_sent_start:
+    while start > 1:
+        prev = text[start - 1]
+        if toks.taken[start - 1]:
             break
-        if prev.text[:1].isupper() or prev.like_num or (prev.text == "-" and start - 1 > 0):
+        if prev[:1].isupper() or _NUMBER.match(prev) or prev == "-":
             start -= 1
             continue
         break
-    if start == head or doc[start].text == "-" or not any(t.text[:1].isupper() for t in doc[start:head]):
+    if start == head or text[start] == "-" or not any(t[:1].isupper() for t in text[start:head]):
         return None
-    if start > 0 and doc[start - 1].lower_ not in {"the", "our", "new", "a", "and", "on", "of", ","}:
+    if start > 0 and toks.lower[start - 1] not in {"the", "our", "new", "a", "and", "on", "of", ","}:
         return None
-    return make_span(doc, start, head, "DATASET", "pattern")
+    return make_span(toks.doc, start, head, "DATASET", "pattern")
 
 
-def _named_after_cue(doc: Doc) -> Iterator[Span]:
+def _named_after_cue(toks: _Tokens) -> Iterator[Span]:
     """ "we propose X", "a model called X": the name right after the cue is a method."""
-    for token in doc:
-        lower = token.lower_
+    text, taken = toks.text, toks.taken
+    for cue, lower in enumerate(toks.lower):
         if lower not in _PROPOSE_CUES:
             continue
-        i = token.i + 1
-        if i < len(doc) and doc[i].text in {"\"", "'"}:
+        i = cue + 1
+        if i < toks.n and text[i] in {"\"", "'"}:
             i += 1
-        if i >= len(doc) or doc[i].ent_type_:
+        if i >= toks.n or taken[i]:
             continue
-        first = doc[i]
-        if not (first.text[:1].isupper() and ((len(first.text) > 1 and any(c.isupper() for c in first.text[1:]))
-                                              or lower in _NAMED_BY)):
+        first = text[i]
+        if not (first[:1].isupper() and ((len(first) > 1 and any(c.isupper() for c in first[1:]))
+                                         or lower in _NAMED_BY)):
             continue
-        end = _compound_end(doc, i)
-        if any(t.ent_type_ for t in doc[i:end]):
+        end = _compound_end(toks, i)
+        if any(taken[i:end]):
             continue
-        yield make_span(doc, i, end, "METHOD", "pattern")
+        yield make_span(toks.doc, i, end, "METHOD", "pattern")
 
 
 def title_name(doc: Doc) -> Span | None:
@@ -162,11 +182,14 @@ class NamePatterns:
 
     def __call__(self, doc: Doc) -> Doc:
         is_title = bool(doc.user_data.get("kg_field") == "title")
-        proposals = list(_named_after_cue(doc))
+        proposals = list(_named_after_cue(_Tokens(doc)))
         if is_title:
             span = title_name(doc)
             if span is not None:
                 proposals.append(span)
-        merge_entities(doc, proposals)
-        merge_entities(doc, list(_shape_spans(doc, is_title)))
+        if proposals:
+            merge_entities(doc, proposals)
+        shapes = list(_shape_spans(_Tokens(doc), is_title))
+        if shapes:
+            merge_entities(doc, shapes)
         return doc
