@@ -143,12 +143,13 @@ class AbbreviationTagger:
         if not found:
             return doc
         proposals: list[Span] = []
+        ents = list(doc.ents)
         for abbr in found:
             long_span = doc.char_span(abbr.long_start, abbr.long_end, alignment_mode="expand")
             short_span = doc.char_span(abbr.short_start, abbr.short_end, alignment_mode="expand")
             if long_span is None or short_span is None:
                 continue
-            label, kb_id = _label_of(doc, long_span, short_span)
+            label, kb_id = _label_of(ents, long_span, short_span)
             if label is None:
                 continue
             proposals.append(make_span(doc, long_span.start, long_span.end, label, "abbrev", kb_id))
@@ -159,17 +160,17 @@ class AbbreviationTagger:
         return doc
 
 
-def _label_of(doc: Doc, long_span: Span, short_span: Span) -> tuple[str | None, str]:
+def _label_of(ents: list[Span], long_span: Span, short_span: Span) -> tuple[str | None, str]:
     """Type of a definition: the knowledge base's word on either form, else the long form's head word."""
-    for ent in doc.ents:
+    for ent in ents:
         if ent.start == long_span.start and ent.end == long_span.end:
             return ent.label_, ent.kb_id_
-    for ent in doc.ents:
+    for ent in ents:
         if ent.start <= short_span.start and short_span.end <= ent.end and ent.id_ == "kb":
             return ent.label_, ent.kb_id_
     label = label_by_head(long_span.text)
     if label is None:
-        for ent in doc.ents:
+        for ent in ents:
             if long_span.start <= ent.start and ent.end == long_span.end:
                 return ent.label_, ""
     if label is None and sum(t.text[:1].isupper() for t in long_span) >= max(2, len(long_span) // 2):

@@ -54,16 +54,19 @@ class _Tokens:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.text = [t.text for t in doc]
+        starts, lengths, iob = doc.to_array(["IDX", "LENGTH", "ENT_IOB"]).T.tolist()
+        text = doc.text
+        self.text = [text[a:a + n] for a, n in zip(starts, lengths, strict=True)]
         self.lower = [t.lower() for t in self.text]
         self.n = len(self.text)
-        # Whether a space follows each token: from the character offsets, without Token objects.
-        ends = doc.to_array("IDX").tolist()
-        self.space = [ends[i] + len(self.text[i]) < (ends[i + 1] if i + 1 < self.n else len(doc.text))
+        # Whether a space follows each token, and whether it is inside an entity (IOB "I" or "B").
+        self.space = [starts[i] + lengths[i] < (starts[i + 1] if i + 1 < self.n else len(text))
                       for i in range(self.n)]
-        self.taken = [False] * self.n
-        for ent in doc.ents:
-            for i in range(ent.start, ent.end):
+        self.taken = [code in (1, 3) for code in iob]
+
+    def take(self, spans: list[Span]) -> None:
+        for span in spans:
+            for i in range(span.start, span.end):
                 self.taken[i] = True
 
 
@@ -182,14 +185,14 @@ class NamePatterns:
 
     def __call__(self, doc: Doc) -> Doc:
         is_title = bool(doc.user_data.get("kg_field") == "title")
-        proposals = list(_named_after_cue(_Tokens(doc)))
+        toks = _Tokens(doc)
+        proposals = list(_named_after_cue(toks))
         if is_title:
             span = title_name(doc)
-            if span is not None:
+            if span is not None and not any(toks.taken[span.start:span.end]):
                 proposals.append(span)
+        toks.take(proposals)
+        proposals.extend(_shape_spans(toks, is_title))
         if proposals:
             merge_entities(doc, proposals)
-        shapes = list(_shape_spans(_Tokens(doc), is_title))
-        if shapes:
-            merge_entities(doc, shapes)
         return doc
