@@ -1,13 +1,18 @@
-"""The RDF commands of `kg`: SPARQL queries and SHACL validation over a graph that `kg build` wrote."""
+"""The RDF commands of `kg`: SPARQL queries and SHACL validation over a graph that `kg build` wrote,
+and persistent SPARQL stores (`kg load`) served over HTTP (`kg serve`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kg.cli import _friendly, main
 from kg.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from kg.rdf.query import QueryResult
 
 RDF_SUFFIXES = (".ttl", ".nt", ".jsonld")
 
@@ -37,8 +42,10 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @main.command()
-@click.argument("graph", required=False, type=click.Path(path_type=Path))
+@click.argument("graph", required=False)
 @click.argument("sparql", required=False)
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
+              help="Query a persistent store written by `kg load` instead of a graph file (no GRAPH then).")
 @click.option("-f", "--file", "query_file", type=click.Path(path_type=Path), help="Read the query from a .rq file.")
 @click.option("--named", "named", metavar="NAME", help="Run a named query shipped with kg (see --list).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
@@ -49,9 +56,11 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--engine", type=click.Choice(["auto", "oxigraph", "rdflib"]), default="auto", show_default=True,
               help="SPARQL engine: pyoxigraph (fast) or plain rdflib; both give the same rows.")
 @_friendly
-def query(graph: Path | None, sparql: str | None, query_file: Path | None, named: str | None,
-          params: tuple[str, ...], list_queries: bool, out_format: str | None, engine: str) -> None:
-    """Answer a read-only SPARQL query over a graph that `kg build` wrote.
+def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_file: Path | None,
+          named: str | None, params: tuple[str, ...], list_queries: bool, out_format: str | None,
+          engine: str) -> None:
+    """Answer a read-only SPARQL query over a graph that `kg build` wrote, or over a store that
+    `kg load` wrote (--store; much faster for large graphs: nothing is parsed per query).
 
     Updates (INSERT, DELETE, LOAD, CLEAR, ...) and SERVICE are refused. Parameters of named
     queries are bound as SPARQL values, never pasted into the query text.
@@ -62,25 +71,52 @@ def query(graph: Path | None, sparql: str | None, query_file: Path | None, named
       kg query out/demo --named leaderboard --param metric=accuracy --param dataset=CIFAR-10
       kg query out/demo/graph.ttl 'SELECT ?t WHERE { ?p dcterms:title ?t } LIMIT 5'
       kg query out/demo -f my-query.rq --format csv
+      kg query --store out/demo-store --named top-datasets
     """
     import sys
 
     from kg.rdf.output import format_result
-    from kg.rdf.query import list_named, run_named, run_query
+    from kg.rdf.query import list_named
 
     if list_queries:
         for q in list_named():
             args = " ".join(f"--param {p}=..." for p in q.params)
             click.echo(f"{q.name}: {q.description}" + (f"\n    {args}" if args else ""))
         return
-    if graph is None:
-        raise OptionError("give the graph to query (a file or folder `kg build` wrote), or --list")
+    if store_dir is None and graph is not None:
+        from kg.rdf.store import is_store
+
+        if is_store(graph):  # `kg query STORE ...` works like `kg query --store STORE ...`
+            store_dir, graph = Path(graph), None
+    if store_dir is not None:
+        if graph is not None and sparql is not None:
+            raise OptionError("give either a GRAPH or --store, not both")
+        sparql = sparql if sparql is not None else graph  # `kg query --store DIR 'SELECT ...'`
+    elif graph is None:
+        raise OptionError("give the graph to query (a file or folder `kg build` wrote), --store DIR, or --list")
     given = sum(x is not None for x in (sparql, query_file, named))
     if given != 1:
         raise OptionError("give exactly one of: a SPARQL string, -f FILE or --named NAME")
     if params and named is None:
         raise OptionError("--param goes with --named; in your own queries write the values in the query")
-    source = resolve_rdf(graph)
+    if store_dir is not None:
+        from kg.rdf.store import check_engine, open_store
+
+        check_engine(engine)
+        with open_store(store_dir) as opened:
+            result = _run(opened.store, sparql, query_file, named, params, engine)
+    else:
+        assert graph is not None
+        result = _run(resolve_rdf(Path(graph)), sparql, query_file, named, params, engine)
+    fmt = out_format or ("table" if sys.stdout.isatty() else "tsv")
+    click.echo(format_result(result, fmt), nl=fmt not in ("csv", "tsv"))
+
+
+def _run(source: Any, sparql: str | None, query_file: Path | None, named: str | None, params: tuple[str, ...],
+         engine: str) -> QueryResult:
+    """The answer of `kg query` once the source (a graph file or an open store) is known."""
+    from kg.rdf.query import run_named, run_query
+
     if named is not None:
         result = run_named(source, named, _params(params), engine=engine)  # type: ignore[arg-type]
     else:
@@ -91,8 +127,7 @@ def query(graph: Path | None, sparql: str | None, query_file: Path | None, named
                 raise InputError(f"cannot read query: {exc.strerror}", source=str(query_file)) from None
         assert sparql is not None
         result = run_query(source, sparql, engine=engine)  # type: ignore[arg-type]
-    fmt = out_format or ("table" if sys.stdout.isatty() else "tsv")
-    click.echo(format_result(result, fmt), nl=fmt not in ("csv", "tsv"))
+    return result
 
 
 @main.command()
@@ -115,3 +150,83 @@ def validate(graph: Path) -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} violation(s) of kg's shapes")
     click.echo("valid: the graph conforms to kg's shapes")
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), required=True,
+              help="Directory of the store to create (new or empty; see --replace).")
+@click.option("--replace", is_flag=True,
+              help="Replace the store if DIR already holds one (refused while a kg serve or kg query reads it).")
+@_friendly
+def load(graph: Path, store_dir: Path, replace: bool) -> None:
+    """Bulk-load a graph (.nt, .ttl or .jsonld, or the folder `kg build` wrote) into a persistent
+    Oxigraph store, for fast `kg query --store` and `kg serve` on large graphs.
+
+    The graph is loaded into a temporary directory next to DIR and moved into place when complete,
+    so a failed or interrupted load leaves no half-written store (and an existing one untouched).
+
+    \b
+    Example:
+      kg build ../shared/corpus -o out/corpus --rdf-format nt
+      kg load out/corpus --store out/corpus-store
+      kg query --store out/corpus-store --named top-datasets
+    """
+    from kg.rdf.store import create_store
+
+    info = create_store(resolve_rdf(graph), store_dir, replace=replace)
+    click.echo(f"store {store_dir}: {info.describe()}")
+
+
+@main.command()
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), required=True,
+              help="The store to serve (written by `kg load`); opened read-only.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 makes the store readable by anyone who can reach this machine.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--timeout", default=30.0, show_default=True, type=float,
+              help="Seconds a query may run before the client gets 503.")
+@click.option("--max-running", default=4, show_default=True, type=int,
+              help="Queries evaluated at once (a query over the time limit keeps its slot until it ends).")
+@click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
+@_friendly
+def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, quiet: bool) -> None:
+    """Answer SPARQL 1.1 Protocol queries over HTTP at /sparql from a store that `kg load` wrote.
+
+    GET /sparql?query=... or POST (form or application/sparql-query); results as SPARQL JSON
+    (default), CSV, TSV or XML by the Accept header. Read-only: updates and SERVICE are refused.
+    Serves until Ctrl-C.
+
+    \b
+    Example:
+      kg load out/demo --store out/demo-store
+      kg serve --store out/demo-store --port 7878
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
+           http://127.0.0.1:7878/sparql
+    """
+    import signal
+    import threading
+
+    from kg.rdf.server import is_loopback, make_server
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: the store is released
+
+    server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running, quiet=quiet)
+    if not is_loopback(host):
+        click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "
+                   f"{server.server_address[1]} can query the store", err=True)
+    click.echo(f"kg: serving {store_dir} ({server.opened.info.describe()}) at {server.url} "
+               "(Ctrl-C stops)", err=True)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        click.echo("kg: stopped", err=True)
+    finally:
+        server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -18,8 +18,9 @@ xsd:double and xsd:boolean literals. Both engines follow SEP-0007 substitution: 
 must be in the query's SELECT clause and in the SELECT clause of every sub-select that uses it
 (the named queries do so; `run_named` then drops those echo columns).
 
-Engine "auto" is pyoxigraph (an in-memory store, bulk-loaded; about 20-70x faster than rdflib on
-the named queries) with rdflib as the fallback when pyoxigraph is not installed.
+Engine "auto" is pyoxigraph (an in-memory store, bulk-loaded; about 10-50x faster than rdflib on
+the named queries at 1M triples, `benchmarks/query_bench.py`) with rdflib as the fallback when
+pyoxigraph is not installed.
 
 Prefixes `kg:`, `dcterms:`, `skos:`, `prov:`, `rdf:`, `rdfs:`, `xsd:`, `paper:`, `claim:`,
 `mention:`, `method:`, `dataset:`, `metric:` and `task:` are predeclared.
@@ -422,9 +423,23 @@ def load_store(source: str | os.PathLike[str] | Graph) -> pyoxigraph.Store:
     return store
 
 
+def _store_dir(source: Any) -> bool:
+    """Whether `source` is the path of a persistent store (`kg load`) rather than an RDF file."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    from kg.rdf.store import is_store
+
+    return is_store(source)
+
+
 def _run_oxigraph(source: Any, sparql: str, terms: Mapping[str, Node]) -> QueryResult:
     import pyoxigraph
 
+    if not isinstance(source, pyoxigraph.Store) and _store_dir(source):
+        from kg.rdf.store import open_store
+
+        with open_store(source) as opened:  # read-only, for this one query
+            return _run_oxigraph(opened.store, sparql, terms)
     store = source if isinstance(source, pyoxigraph.Store) else load_store(source)
     substitutions = {pyoxigraph.Variable(name): _ox_term(term, {}) for name, term in terms.items()}
     try:
@@ -445,7 +460,7 @@ def _run_oxigraph(source: Any, sparql: str, terms: Mapping[str, Node]) -> QueryR
 
 
 def _run_rdflib(source: Any, query: Query, terms: Mapping[str, Node]) -> QueryResult:
-    if _is_store(source):
+    if _is_store(source) or _store_dir(source):
         raise OptionError("a pyoxigraph store can only be queried with engine 'oxigraph' or 'auto'")
     graph = source if isinstance(source, Graph) else load_graph(source)
     try:
@@ -475,7 +490,8 @@ def run_query(
 
     `engine="auto"` uses pyoxigraph (fast; the file is bulk-loaded into an in-memory store) and falls
     back to rdflib when pyoxigraph is not installed. Both engines give the same rows; the order of
-    rows is only defined when the query has ORDER BY.
+    rows is only defined when the query has ORDER BY. `source` may also be the directory of a
+    persistent store written by `kg load` (`kg.rdf.store`), opened read-only for this query.
 
     >>> from kg.rdf.export import to_rdf
     >>> import networkx as nx
