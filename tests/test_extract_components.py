@@ -11,8 +11,7 @@ from spacy.language import Language
 from kg.extract.abbreviations import AbbreviationTagger, find_abbreviations, label_by_head
 from kg.extract.known_entities import KnownEntityMatcher, is_case_sensitive, name_variants
 from kg.extract.patterns import NamePatterns, title_name
-from kg.extract.spans import make_doc
-from kg.extract.spans import make_span, merge_entities
+from kg.extract.spans import make_doc, make_span, merge_entities
 from kg.extract.tokenizer import customize_tokenizer
 from kg.kb import read_kb
 

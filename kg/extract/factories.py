@@ -32,6 +32,12 @@ def _make_name_patterns(nlp: Language, name: str) -> NamePatterns:
     return NamePatterns()
 
 
+def _make_tagger(nlp: Language, name: str, model_path: str | None, mode: str) -> Any:
+    from kg.extract.tagger import Tagger
+
+    return Tagger(nlp, model_path, mode)
+
+
 def find_claims_in_doc(doc: Doc) -> Doc:
     """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`."""
     field = doc.user_data.get("kg_field", "abstract")
@@ -53,6 +59,7 @@ _FACTORIES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "kg_abbreviations": (_make_abbreviations, {}),
     "kg_name_patterns": (_make_name_patterns, {}),
     "kg_claims": (_make_claims, {}),
+    "kg_tagger": (_make_tagger, {"model_path": None, "mode": "ner_first"}),
 }
 
 

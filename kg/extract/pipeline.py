@@ -23,23 +23,27 @@ from kg.extract.claims import split_sentences
 from kg.extract.proposals import proposed_indices
 from kg.extract.spans import make_doc
 from kg.extract.tokenizer import customize_tokenizer
-from kg.types import Abbreviation, Claim, Extraction, Field, Mention, Paper
+from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
-PIPELINE_VERSION = "rules-1"
+PIPELINE_VERSION = "tagger-1"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
-SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7}
+SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
 MAX_CHARS = 5_000_000
 
 
-def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = True) -> Language:
-    """The extraction pipeline: tokenizer, known names, abbreviations, name patterns, claims.
+def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = False,
+              model: str | Path | None = None, mode: str | None = None) -> Language:
+    """The extraction pipeline: tokenizer, known names, abbreviations, name patterns, tagger, claims.
 
     `kb_paths` are knowledge-base JSONL files (the packaged knowledge base when None). `fast` keeps
-    the rules-only pipeline; it is the only one until kg ships a trained tagger.
+    the rules-only pipeline (no trained tagger). `model` is a tagger trained by `kg train` (the one
+    shipped in the package when None); `mode` how its spans combine with the rules'
+    (see `kg.extract.tagger`).
 
-    >>> nlp = build_nlp()
-    >>> nlp.pipe_names
+    >>> build_nlp().pipe_names
+    ['kg_known_entities', 'kg_abbreviations', 'kg_name_patterns', 'kg_tagger', 'kg_claims']
+    >>> build_nlp(fast=True).pipe_names
     ['kg_known_entities', 'kg_abbreviations', 'kg_name_patterns', 'kg_claims']
     """
     factories.register()
@@ -50,6 +54,11 @@ def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = True
     nlp.add_pipe("kg_known_entities", config={"kb_paths": paths})
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_name_patterns")
+    if not fast:
+        tagger: dict[str, Any] = {"model_path": str(model) if model is not None else None}
+        if mode is not None:
+            tagger["mode"] = mode
+        nlp.add_pipe("kg_tagger", config=tagger)
     nlp.add_pipe("kg_claims")
     return nlp
 

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract.textfold import fold
 
+
 def make_span(doc: Doc, start: int, end: int, label: str, source: str, kb_id: str = "") -> Span:
     """A token span labelled with the entity type, its source and its knowledge-base id."""
     return Span(doc, start, end, label=label, kb_id=kb_id, span_id=source)
