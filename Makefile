@@ -63,3 +63,13 @@ screenshot: $(STAMP)
 	$(BIN)/kg build examples/abstracts.jsonl -o $(OUT)
 	$(BIN)/kg view $(OUT) -o $(OUT)/screenshot.html --title "kg: the example corpus"
 	$(BIN)/python -m benchmarks.view_bench --screenshot docs/graph.png --page $(OUT)/screenshot.html
+
+.PHONY: bench
+
+SIZES   ?= 1000,10000
+WORKERS ?= 2
+
+## Build benchmark on generated corpora (time, abstracts/s, peak RSS per stage); 100k is long:
+## make bench SIZES=1000,10000,100000. Link benchmark: python -m benchmarks.link_bench --strings 1000000
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.build_bench --sizes $(SIZES) --workers $(WORKERS) --fast-too

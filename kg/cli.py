@@ -30,12 +30,16 @@ def _friendly(func: F) -> F:
             return func(*args, **kwargs)
         except KgError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            # The reader of our output went away (`kg query ... | head`): not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("kg: interrupted; outputs were left as they were", err=True)
             sys.exit(130)
         except click.ClickException:
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        except Exception as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             raise click.ClickException(
@@ -130,8 +134,10 @@ def read(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool) 
 @format_option
 @strict_option
 @click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch.")
+@click.option("--fast", is_flag=True, help="Rules and knowledge base only: skip the trained tagger (much faster).")
 @_friendly
-def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool, batch_size: int) -> None:
+def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool, batch_size: int,
+            fast: bool) -> None:
     """Extract methods, datasets, metrics, tasks and claimed numbers from papers.
 
     Writes one extraction record per paper (the format of ../shared/README.md), in input order.
@@ -145,7 +151,7 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     from kg.io import atomic_write
 
     log = ProblemLog()
-    nlp = build_nlp()
+    nlp = build_nlp(fast=fast)
     n = 0
     papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict)
     with atomic_write(output) as out:
@@ -161,8 +167,9 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
 @click.option("--pred", type=click.Path(path_type=Path), default=None,
               help="Extraction records to score (default: extract from the gold texts now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--fast", is_flag=True, help="Rules and knowledge base only: skip the trained tagger (much faster).")
 @_friendly
-def evaluate(gold: Path, pred: Path | None, as_json: bool) -> None:
+def evaluate(gold: Path, pred: Path | None, as_json: bool, fast: bool) -> None:
     """Score extraction against a gold file: P/R/F1 per label for exact spans,
     overlapping spans and distinct names; claim detection and attribution.
 
@@ -177,8 +184,19 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool) -> None:
     if pred is None:
         from kg.extract import build_nlp, extract_papers
 
-        nlp = build_nlp()
-        predictions = {e.paper_id: e.to_json() for e in extract_papers(kg_eval.gold_papers(records), nlp)}
+        nlp = build_nlp(fast=fast)
+        if not fast:
+            from kg.extract.tagger import training_overlap
+
+            seen = training_overlap(str(r["id"]) for r in records)
+            if seen:
+                click.echo(f"kg: warning: the shipped tagger was trained on {seen} of these {len(records)} records, "
+                           "so these are training-set scores; `kg cv` gives honest ones, --fast the rules alone",
+                           err=True)
+        from kg.link import link, load_kb
+
+        linked = link(extract_papers(kg_eval.gold_papers(records), nlp), load_kb())
+        predictions = {e.paper_id: e.to_json() for e in linked.extractions}
     else:
         predictions = kg_eval.read_predictions(pred)
     report = kg_eval.evaluate(records, predictions)
@@ -189,9 +207,11 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool) -> None:
 
 
 @main.command()
-@input_paths
-@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
-              help="Folder to write the graph, records and stats into.")
+@click.argument("inputs", nargs=-1, required=False, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=None,
+              help="Folder to write the graph, records, stats and the build cache into.")
+@click.option("--update", "update_dir", type=click.Path(path_type=Path), default=None,
+              help="Add INPUTS to the graph already built in this folder (only new papers are extracted).")
 @format_option
 @strict_option
 @click.option("--rdf-format", default="ttl", show_default=True, help="RDF serialisation: ttl, nt or jsonld.")
@@ -199,24 +219,174 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool) -> None:
 @click.option("--records", type=click.Path(path_type=Path), default=None,
               help="Reuse extraction records written by `kg extract` instead of extracting again.")
 @click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch.")
+@click.option("--workers", default=1, show_default=True, help="Processes that extract in parallel.")
+@click.option("--fast", is_flag=True, help="Rules and knowledge base only: skip the trained tagger (much faster).")
+@click.option("--html/--no-html", default=True, show_default=True, help="Also write graph.html (see kg view).")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Extract on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N local "
+                   "worker processes (needs kg[dask]).")
 @_friendly
-def build(inputs: tuple[Path, ...], outdir: Path, fmt: str | None, strict: bool, rdf_format: str,
-          graph_format: str, records: Path | None, batch_size: int) -> None:
+def build(inputs: tuple[Path, ...], outdir: Path | None, update_dir: Path | None, fmt: str | None, strict: bool,
+          rdf_format: str, graph_format: str, records: Path | None, batch_size: int, workers: int, fast: bool,
+          html: bool, dask_address: str | None) -> None:
     """Build the knowledge graph: read, extract, link, then write RDF, the
-    NetworkX graph, the extraction records and stats into OUTDIR.
+    NetworkX graph, the extraction records, stats and an HTML view into OUTDIR.
+
+    Extraction records are cached in OUTDIR/cache.sqlite: rebuilding extracts only papers that
+    are new or changed, and an interrupted build resumes where it stopped.
 
     \b
     Example:
       kg build examples/abstracts.jsonl -o out/demo
-      kg build ../shared/corpus -o out/corpus --rdf-format nt
+      kg build ../shared/corpus -o out/corpus --rdf-format nt --workers 2
+      kg build --update out/corpus new-papers.jsonl
+      kg build ../shared/corpus -o out/corpus --dask tcp://scheduler:8786
     """
+    from kg.errors import OptionError
     from kg.graph import format_stats
     from kg.pipeline import build as run_build
 
+    if (outdir is None) == (update_dir is None):
+        raise OptionError("give the output folder with -o OUTDIR, or --update OUTDIR to add papers to a build")
+    if not inputs:
+        raise OptionError("give at least one input file or folder")
     log = ProblemLog()
-    result = run_build(inputs, outdir, fmt=fmt, strict=strict, rdf_format=rdf_format, graph_format=graph_format,
-                       records=records, batch_size=batch_size, on_problem=log, progress=_progress)
+    result = run_build(inputs, outdir or update_dir, fmt=fmt, strict=strict,  # type: ignore[arg-type]
+                       rdf_format=rdf_format, graph_format=graph_format, records=records, batch_size=batch_size,
+                       on_problem=log, progress=_progress, fast=fast, html=html, workers=workers,
+                       update=update_dir is not None, dask=dask_address)
     log.summary()
+    if result.up_to_date:
+        click.echo(f"kg: {result.papers} papers, nothing changed since the last build; outputs are up to date")
     click.echo(format_stats(result.stats))
     for name, path in result.files.items():
         click.echo(f"{name:<8} {path}")
+
+
+gold_option = click.option("--gold", "gold_paths", multiple=True, type=click.Path(path_type=Path, exists=True),
+                           help="Gold JSONL file to train on (repeatable; default: ../shared/gold/*.jsonl).")
+corpus_option = click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(path_type=Path, exists=True),
+                             help="Unlabelled papers to label with the rules as silver data (repeatable; "
+                                  "default: ../shared/corpus).")
+
+
+def _train_inputs(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...],
+                  no_silver: bool) -> tuple[list[Path], list[Path]]:
+    from kg.errors import InputError
+    from kg.train.trainer import DEFAULT_CORPUS, DEFAULT_GOLD
+
+    golds = list(gold_paths) or [p for p in DEFAULT_GOLD if p.exists()]
+    if not golds:
+        raise InputError("no gold files: pass --gold FILE (the default ../shared/gold is absent)")
+    corpora = [] if no_silver else (list(corpus_paths) or [p for p in DEFAULT_CORPUS if p.exists()])
+    return golds, corpora
+
+
+@main.command()
+@gold_option
+@corpus_option
+@click.option("--no-silver", is_flag=True, help="Train on the gold files only.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Pipeline directory to write (default: the model shipped in the package, kg/models/ner).")
+@click.option("--seed", default=0, show_default=True, help="Random seed of training and silver sampling.")
+@click.option("--max-steps", type=int, default=None, help="Training steps (default: the config's).")
+@click.option("--silver-fraction", type=float, default=None,
+              help="Share of the silver papers drawn each epoch (default: the config's).")
+@_friendly
+def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silver: bool, output: Path | None,
+          seed: int, max_steps: int | None, silver_fraction: float | None) -> None:
+    """Train kg's tagger (spaCy NER of kg/train/ner.cfg) on gold files plus
+    silver papers labelled by the rules; reproducible with the same seed.
+
+    \b
+    Example:
+      kg train                                  # all of ../shared/gold -> kg/models/ner
+      kg train --gold mine.jsonl --no-silver -o /tmp/ner --max-steps 200
+    """
+    from kg.extract.tagger import shipped_model
+    from kg.train.trainer import train_model
+
+    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver)
+    result = train_model(golds, output or shipped_model(), corpus_paths=corpora, seed=seed, max_steps=max_steps,
+                         silver_fraction=silver_fraction, log=lambda line: click.echo(line, err=True))
+    click.echo(f"kg: tagger trained on {result.gold_docs} gold and {result.silver_docs} silver docs, "
+               f"written to {result.model}", err=True)
+
+
+@main.command()
+@gold_option
+@corpus_option
+@click.option("--no-silver", is_flag=True, help="Train on the gold files only.")
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=Path("out/cv"),
+              show_default=True, help="Folder for the fold models, cv.json and cv.md.")
+@click.option("-k", "--folds", "k", default=5, show_default=True, help="Number of folds.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
+@click.option("--only-fold", "only_folds", type=int, multiple=True, help="Run only this fold (repeatable).")
+@click.option("--max-steps", type=int, default=None, help="Training steps per fold (default: the config's).")
+@_friendly
+def cv(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silver: bool, outdir: Path, k: int,
+       seed: int, only_folds: tuple[int, ...], max_steps: int | None) -> None:
+    """Cross-validate the tagger: k folds by record id, one model per fold trained
+    without it, every pipeline variant scored on it with kg eval; prints mean ± sd.
+
+    \b
+    Example:
+      kg cv -o out/cv                # 5 folds on ../shared/gold, the honest scores
+    """
+    from kg.train.cv import cross_validate
+
+    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver)
+    result = cross_validate(golds, outdir, k=k, seed=seed, only_folds=list(only_folds) or None,
+                            corpus_paths=corpora, max_steps=max_steps, log=lambda line: click.echo(line, err=True))
+    click.echo(result.markdown())
+
+
+# Commands kept in their own modules register themselves on `main` when imported.
+from kg import cli_rdf  # noqa: E402, F401
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML page to write (default: graph.html in the GRAPH folder, or beside the GRAPH file).")
+@click.option("--focus", default=None, metavar="NAME",
+              help="Show only the neighbourhood of this node: a name, an alias, a paper title or id.")
+@click.option("--hops", default=1, show_default=True, help="With --focus: how many edges away from it to show.")
+@click.option("--types", default=None, metavar="TYPES",
+              help="Only these node types, comma-separated: Paper, Method, Dataset, Metric, Task, Claim "
+                   "(papers stay as the links between them).")
+@click.option("--top", type=int, default=None, metavar="N",
+              help="Only the N entities in the most papers, and the papers between them.")
+@click.option("--min-papers", default=0, show_default=True, help="Leave out entities named in fewer papers.")
+@click.option("--limit", default=5000, show_default=True, help="Refuse to draw more nodes than this.")
+@click.option("--physics/--no-physics", default=None,
+              help="Live physics in the browser (default: on up to 300 nodes; the layout is computed first).")
+@click.option("--title", default=None, help="Page title (default: the GRAPH path).")
+@_friendly
+def view(graph: Path, output: Path | None, focus: str | None, hops: int, types: str | None, top: int | None,
+         min_papers: int, limit: int, physics: bool | None, title: str | None) -> None:
+    """Draw a graph that kg build wrote as one interactive HTML page that
+    opens from disk with no network: colours and shapes per type with a
+    legend, details on hover and click, search by name or alias, type and
+    paper-count filters.
+
+    GRAPH is a kg build folder, its graph.json, or its RDF (graph.ttl, .nt,
+    .jsonld). Big graphs are drawn without live physics; above --limit nodes
+    kg view refuses: narrow the view with --top, --focus, --types or
+    --min-papers.
+
+    \b
+    Example:
+      kg view out/demo -o graph.html
+      kg view out/demo/graph.ttl --focus ImageNet --hops 2 -o imagenet.html
+      kg view out/corpus --types Method,Dataset --top 200 -o top.html
+    """
+    from kg.view import load_any_graph, render_html
+
+    if output is None:
+        output = graph / "graph.html" if graph.is_dir() else graph.with_suffix(".html")
+    loaded = load_any_graph(graph)
+    result = render_html(loaded, output, focus=focus, hops=hops, types=types, top=top, min_papers=min_papers,
+                         limit=limit, physics=physics, title=title or f"kg: {graph}")
+    click.echo(f"kg: {result.nodes} nodes and {result.edges} edges drawn "
+               f"(physics {'on' if result.physics else 'off'}) to {result.path}", err=True)
