@@ -165,12 +165,11 @@ def test_failed_replace_keeps_the_old_store(tmp_path: Path, graph_file: Path) ->
 
 
 def test_interrupted_load_leaves_nothing(tmp_path: Path, graph_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.rdf.store as store_module
-
     def interrupt(fmt: RdfFormat) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_module, "_ox_format", interrupt)
+    # Ctrl-C arrives just as the bulk load starts.
+    monkeypatch.setattr(RdfFormat, "oxigraph", property(interrupt))
     with pytest.raises(KeyboardInterrupt):
         create_store(graph_file, tmp_path / "store")
     assert not (tmp_path / "store").exists()

@@ -113,6 +113,18 @@ class RdfFormat(enum.Enum):
         return fmt
 
     @property
+    def oxigraph(self) -> Any:
+        """The same format as a `pyoxigraph.RdfFormat` (pyoxigraph is imported on first use)."""
+        import pyoxigraph
+
+        return {
+            RdfFormat.TURTLE: pyoxigraph.RdfFormat.TURTLE,
+            RdfFormat.NTRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
+            RdfFormat.JSONLD: pyoxigraph.RdfFormat.JSON_LD,
+        }[self]
+
+
+    @property
     def rdflib_name(self) -> str:
         """The name of rdflib's parser and serializer plugin for the format."""
         return {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[self.value]
@@ -121,6 +133,16 @@ class RdfFormat(enum.Enum):
     def label(self) -> str:
         """The format's name for messages ("Turtle", "N-Triples", "JSON-LD")."""
         return {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD"}[self.value]
+
+
+def existing_rdf_file(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path, or an InputError when it is missing or a directory."""
+    source = Path(path)
+    if not source.exists():
+        raise InputError("no such file", source=str(path))
+    if source.is_dir():
+        raise InputError("is a directory, not an RDF file", source=str(path))
+    return source
 
 
 _FORMAT_NAMES: dict[str, RdfFormat] = {
@@ -604,13 +626,8 @@ def _oxigraph_message(path: Path, fmt: RdfFormat) -> str | None:
         import pyoxigraph
     except ImportError:  # pragma: no cover - pyoxigraph is a dependency, but optional here
         return None
-    oxformat = {
-        RdfFormat.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-        RdfFormat.NTRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-        RdfFormat.JSONLD: pyoxigraph.RdfFormat.JSON_LD,
-    }[fmt]
     try:
-        for _ in pyoxigraph.parse(path=str(path), format=oxformat):
+        for _ in pyoxigraph.parse(path=str(path), format=fmt.oxigraph):
             pass
     except SyntaxError as exc:
         return " ".join(str(exc).split())
@@ -630,11 +647,7 @@ def load_graph(path: str | os.PathLike[str], *, format: RdfFormat | str | None =
     ...
     kg.errors.InputError: no/such/file.ttl: no such file
     """
-    source = Path(path)
-    if not source.exists():
-        raise InputError("no such file", source=str(path))
-    if source.is_dir():
-        raise InputError("is a directory, not an RDF file", source=str(path))
+    source = existing_rdf_file(path)
     fmt = RdfFormat.parse(format) if format is not None else RdfFormat.from_path(source)
     graph = new_graph()
     try:

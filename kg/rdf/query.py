@@ -33,7 +33,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pyparsing
@@ -41,8 +40,8 @@ from rdflib import BNode, Graph, URIRef, Variable
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier, Node, _is_valid_uri
 
-from kg.errors import GraphError, InputError, OptionError, QueryError
-from kg.rdf.export import RdfFormat, load_graph
+from kg.errors import GraphError, OptionError, QueryError
+from kg.rdf.export import RdfFormat, existing_rdf_file, load_graph
 from kg.rdf.namespace import PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -405,19 +404,10 @@ def load_store(source: str | os.PathLike[str] | Graph) -> pyoxigraph.Store:
             for s, p, o in source
         )
         return store
-    path = Path(source)
-    if not path.exists():
-        raise InputError("no such file", source=str(source))
-    if path.is_dir():
-        raise InputError("is a directory, not an RDF file", source=str(source))
+    path = existing_rdf_file(source)
     fmt = RdfFormat.from_path(path)
-    oxformat = {
-        RdfFormat.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-        RdfFormat.NTRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-        RdfFormat.JSONLD: pyoxigraph.RdfFormat.JSON_LD,
-    }[fmt]
     try:
-        store.bulk_load(path=str(path), format=oxformat)
+        store.bulk_load(path=str(path), format=fmt.oxigraph)
     except SyntaxError as exc:
         raise GraphError(f"{source}: cannot parse as {fmt.label}: {' '.join(str(exc).split())}") from exc
     return store

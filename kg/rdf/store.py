@@ -41,8 +41,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import GraphError, InputError, KgError, OptionError
-from kg.rdf.export import RdfFormat
+from kg.errors import GraphError, KgError, OptionError
+from kg.rdf.export import RdfFormat, existing_rdf_file
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -258,16 +258,6 @@ def _exclusive(folder: Path) -> Iterator[None]:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def _ox_format(fmt: RdfFormat) -> Any:
-    import pyoxigraph
-
-    return {
-        RdfFormat.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-        RdfFormat.NTRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-        RdfFormat.JSONLD: pyoxigraph.RdfFormat.JSON_LD,
-    }[fmt]
-
-
 def _versions() -> tuple[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -316,12 +306,8 @@ use --replace to load .../g.nt in its place
     """
     import pyoxigraph
 
-    source = Path(graph)
+    source = existing_rdf_file(graph)
     target = Path(store)
-    if not source.exists():
-        raise InputError("no such file", source=str(source))
-    if source.is_dir():
-        raise InputError("is a directory, not an RDF file", source=str(source))
     fmt = RdfFormat.parse(format) if format is not None else RdfFormat.from_path(source)
     existing = _existing_store(target, source, replace=replace)
     parent = target.parent
@@ -334,7 +320,7 @@ use --replace to load .../g.nt in its place
         start = time.perf_counter()
         ox = pyoxigraph.Store(str(tmp))
         try:
-            ox.bulk_load(path=str(source), format=_ox_format(fmt))
+            ox.bulk_load(path=str(source), format=fmt.oxigraph)
         except SyntaxError as exc:
             raise GraphError(f"{source}: cannot parse as {fmt.label}: {' '.join(str(exc).split())}") from None
         except (OSError, ValueError) as exc:
