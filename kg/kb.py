@@ -75,7 +75,7 @@ def read_kb(paths: Iterable[Path | str] | None = None) -> Iterator[KBEntry]:
     """
     files: list[Path | Traversable] = []
     if paths is None:
-        files = _packaged_files()
+        files = packaged_kb_files()
     else:
         for path in map(Path, paths):
             files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
@@ -83,7 +83,7 @@ def read_kb(paths: Iterable[Path | str] | None = None) -> Iterator[KBEntry]:
         yield from _read(file)
 
 
-def _packaged_files() -> list[Path | Traversable]:
+def packaged_kb_files() -> list[Path | Traversable]:
     roots: list[Path | Traversable] = []
     with contextlib.suppress(ModuleNotFoundError, FileNotFoundError, TypeError):
         roots.append(resources.files(_PACKAGE))

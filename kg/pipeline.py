@@ -100,10 +100,10 @@ def pipeline_fingerprint(*, fast: bool) -> str:
     Changing any of them changes the fingerprint, so cached records of the old pipeline are not reused.
     """
     from kg.extract import PIPELINE_VERSION
-    from kg.kb import _packaged_files
+    from kg.kb import packaged_kb_files
 
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{'fast' if fast else 'default'}".encode())
-    for file in _packaged_files():
+    for file in packaged_kb_files():
         digest.update(file.read_bytes())
     if not fast:
         meta = Path(__file__).parent / "models" / "ner" / "meta.json"

@@ -27,9 +27,8 @@ def split(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-@pytest.fixture
-def extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records the ids of the papers that reach extraction."""
+def count_extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Wraps the real extraction so that the ids of the papers reaching it are recorded."""
     seen: list[str] = []
     real = pipeline.extract_stream
 
@@ -42,6 +41,12 @@ def extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(pipeline, "extract_stream", counting)
     return seen
+
+
+@pytest.fixture
+def extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records the ids of the papers that reach extraction."""
+    return count_extracted(monkeypatch)
 
 
 def without_sources(path: Path) -> set[tuple[object, object, object]]:
@@ -121,16 +126,8 @@ def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: t
         build([many], out, fast=True, html=False, batch_size=16)
     # The outputs of the previous build are untouched and no temporary file is left.
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"} == before
-    seen: list[str] = []
-
-    def counting(papers: Iterable[Paper], **kwargs: Any) -> Iterator[Extraction]:
-        def tap() -> Iterator[Paper]:
-            for p in papers:
-                seen.append(p.id)
-                yield p
-        yield from real(tap(), **kwargs)
-
-    monkeypatch.setattr(pipeline, "extract_stream", counting)
+    monkeypatch.setattr(pipeline, "extract_stream", real)
+    seen = count_extracted(monkeypatch)
     result = build([many], out, fast=True, html=False, batch_size=16)
     assert result.papers == 120
     assert len(seen) <= 120 - 64, "records extracted before the interruption were extracted again"
