@@ -30,7 +30,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
@@ -47,10 +47,10 @@ from kg.rdf.namespace import (
     RDFS,
     SKOS,
     XSD,
-    claim_iri,
-    entity_iri,
-    mention_iri,
-    paper_iri,
+    claim_iri_str,
+    entity_iri_str,
+    mention_iri_str,
+    paper_iri_str,
 )
 from kg.types import RELATIONS
 
@@ -156,10 +156,19 @@ _FORMAT_NAMES: dict[str, RdfFormat] = {
 }
 
 
-# --- literals ------------------------------------------------------------------------------------
+# --- terms ---------------------------------------------------------------------------------------
+# The mapping renders every term once, straight into N-Triples syntax ("<iri>", "\"text\"",
+# "\"5\"^^<...#integer>"): building rdflib terms for millions of triples took most of a large build's
+# time. `iter_triples` turns these strings into rdflib terms for callers that want them.
+
+NtTriple = tuple[str, str, str]
+"""A triple whose terms are in N-Triples syntax."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NT_SPECIAL = re.compile('[\\\\"\x00-\x1f\x7f]')
+_NEEDS_WORK = re.compile('[\\\\"\x00-\x1f\x7f\ud800-\udfff]')
 
 
 def _clean(text: str) -> str:
@@ -167,12 +176,34 @@ def _clean(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _string(value: Any) -> Literal:
-    return Literal(_clean(str(value)))
+def _nt_escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _NT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
 
 
-def _integer(value: Any) -> Literal:
-    return Literal(str(int(value)), datatype=XSD.integer)
+def _quoted(text: str) -> str:
+    if _NEEDS_WORK.search(text):
+        text = _NT_SPECIAL.sub(_nt_escape_char, _clean(text))
+    return f'"{text}"'
+
+
+def _ref(iri: str | URIRef) -> str:
+    return f"<{iri}>"
+
+
+_XSD_INTEGER = f"^^<{XSD.integer}>"
+_XSD_DOUBLE = f"^^<{XSD.double}>"
+_XSD_DATE = f"^^<{XSD.date}>"
+_XSD_ANYURI = f"^^<{XSD.anyURI}>"
+_XSD_STRING_IRI = str(XSD.string)
+
+
+def _string(value: Any) -> str:
+    return _quoted(str(value))
+
+
+def _integer(value: Any) -> str:
+    return f'"{int(value)}"{_XSD_INTEGER}'
 
 
 def double_lexical(value: float) -> str:
@@ -188,19 +219,77 @@ def double_lexical(value: float) -> str:
     return repr(float(value))
 
 
-def _double(value: Any) -> Literal:
-    return Literal(double_lexical(float(value)), datatype=XSD.double)
+def _double(value: Any) -> str:
+    return f'"{double_lexical(float(value))}"{_XSD_DOUBLE}'
 
 
-def _date(value: Any) -> Literal:
+def _date(value: Any) -> str:
     text = str(value)
     if _ISO_DATE.fullmatch(text):
         try:
             _dt.date.fromisoformat(text)
         except ValueError:
             return _string(text)
-        return Literal(text, datatype=XSD.date)
+        return f'"{text}"{_XSD_DATE}'
     return _string(text)
+
+
+def nt_term(term: Node) -> str:
+    """One rdflib term in canonical N-Triples syntax.
+
+    >>> nt_term(Literal('say "hi"\\n'))
+    '"say \\\\"hi\\\\"\\\\n"'
+    >>> nt_term(Literal("3", datatype=XSD.integer))
+    '"3"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    if isinstance(term, Literal):
+        text = _quoted(str(term))
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    raise GraphError(f"cannot write {term!r} as N-Triples")
+
+
+def _split_literal(term: str) -> tuple[str, str, str]:
+    """(quoted lexical form, language, datatype IRI) of a literal in N-Triples syntax."""
+    if term.endswith(">"):
+        cut = term.rindex('"^^<')
+        return term[:cut + 1], "", term[cut + 4:-1]
+    cut = term.rindex('"')
+    rest = term[cut + 1:]
+    return term[:cut + 1], rest[1:] if rest.startswith("@") else "", ""
+
+
+def _unquote(quoted: str) -> str:
+    if "\\" not in quoted:
+        return quoted[1:-1]
+    # kg writes only the escapes JSON also has (\" \\ \n \r \t \b \f \uXXXX)
+    value: str = json.loads(quoted)
+    return value
+
+
+def rdflib_term(term: str) -> Node:
+    """The rdflib term of a term in N-Triples syntax (as `nt_term` and the mapping write them).
+
+    >>> rdflib_term('"92.3"^^<http://www.w3.org/2001/XMLSchema#double>')
+    rdflib.term.Literal('92.3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#double'))
+    >>> rdflib_term("<http://x/a>")
+    rdflib.term.URIRef('http://x/a')
+    """
+    if term.startswith("<"):
+        return URIRef(term[1:-1])
+    if term.startswith("_:"):
+        return BNode(term[2:])
+    quoted, language, datatype = _split_literal(term)
+    if language:
+        return Literal(_unquote(quoted), lang=language)
+    return Literal(_unquote(quoted), datatype=URIRef(datatype) if datatype else None)
 
 
 # --- the graph -----------------------------------------------------------------------------------
@@ -216,72 +305,104 @@ def new_graph() -> Graph:
     return graph
 
 
-def _node_iri(node: str, kind: str) -> URIRef:
+class _V:
+    """The vocabulary terms the mapping writes, rendered once."""
+
+    type = _ref(RDF.type)
+    label = _ref(RDFS.label)
+    identifier = _ref(DCTERMS.identifier)
+    title = _ref(DCTERMS.title)
+    abstract = _ref(DCTERMS.abstract)
+    date = _ref(DCTERMS.date)
+    creator = _ref(DCTERMS.creator)
+    source = _ref(DCTERMS.source)
+    pref_label = _ref(SKOS.prefLabel)
+    alt_label = _ref(SKOS.altLabel)
+    derived = _ref(PROV.wasDerivedFrom)
+    paper = _ref(KG.Paper)
+    claim = _ref(KG.Claim)
+    mention = _ref(KG.Mention)
+    classes: ClassVar[dict[str, str]] = {kind: _ref(iri) for kind, iri in ENTITY_CLASSES.items()}
+    relations: ClassVar[dict[str, str]] = {name: _ref(KG[name]) for name in RELATIONS}
+    kg: ClassVar[dict[str, str]] = {name: _ref(KG[name]) for name in (
+        "year", "url", "paperCount", "kbId", "value", "high", "unit", "claimKind", "sentence", "field",
+        "start", "end", "text", "extractor", "confidence", "subject", "relation", "refersTo")}
+
+
+def _node_iri(node: str, kind: str) -> str:
     if kind == "Paper":
-        return paper_iri(node[len("paper:"):] if node.startswith("paper:") else node)
+        return _ref(paper_iri_str(node[len("paper:"):] if node.startswith("paper:") else node))
     if kind == "Claim":
-        return claim_iri(node)
-    return entity_iri(node)
+        return _ref(claim_iri_str(node))
+    return _ref(entity_iri_str(node))
 
 
-def _paper_triples(iri: URIRef, node: str, attrs: Mapping[str, Any]) -> Iterator[Triple]:
+def _paper_triples(iri: str, node: str, attrs: Mapping[str, Any]) -> Iterator[NtTriple]:
     paper_id = attrs.get("paper_id")
     if paper_id is None:
         paper_id = node[len("paper:"):] if node.startswith("paper:") else node
-    yield iri, RDF.type, KG.Paper
-    yield iri, DCTERMS.identifier, _string(paper_id)
+    yield iri, _V.type, _V.paper
+    yield iri, _V.identifier, _string(paper_id)
     if attrs.get("title"):
-        yield iri, DCTERMS.title, _string(attrs["title"])
+        yield iri, _V.title, _string(attrs["title"])
     if attrs.get("abstract"):
-        yield iri, DCTERMS.abstract, _string(attrs["abstract"])
+        yield iri, _V.abstract, _string(attrs["abstract"])
     if attrs.get("date"):
-        yield iri, DCTERMS.date, _date(attrs["date"])
+        yield iri, _V.date, _date(attrs["date"])
     if attrs.get("year") is not None:
-        yield iri, KG.year, _integer(attrs["year"])
+        yield iri, _V.kg["year"], _integer(attrs["year"])
     for author in dict.fromkeys(str(a) for a in attrs.get("authors") or ()):
-        yield iri, DCTERMS.creator, _string(author)
+        yield iri, _V.creator, _string(author)
     if attrs.get("source"):
-        yield iri, DCTERMS.source, _string(attrs["source"])
+        yield iri, _V.source, _string(attrs["source"])
     if attrs.get("url"):
-        yield iri, KG.url, Literal(_clean(str(attrs["url"])), datatype=XSD.anyURI)
+        yield iri, _V.kg["url"], _quoted(str(attrs["url"])) + _XSD_ANYURI
 
 
-def _entity_triples(iri: URIRef, node: str, kind: str, attrs: Mapping[str, Any]) -> Iterator[Triple]:
+def _entity_triples(iri: str, node: str, kind: str, attrs: Mapping[str, Any]) -> Iterator[NtTriple]:
     label = str(attrs.get("label") or node)
-    yield iri, RDF.type, ENTITY_CLASSES[kind]
-    yield iri, SKOS.prefLabel, _string(label)
+    yield iri, _V.type, _V.classes[kind]
+    yield iri, _V.pref_label, _string(label)
     for alias in dict.fromkeys(str(a) for a in attrs.get("aliases") or ()):
         if alias != label:
-            yield iri, SKOS.altLabel, _string(alias)
-    yield iri, DCTERMS.identifier, _string(node)
-    yield iri, KG.paperCount, _integer(attrs.get("paper_count") or 0)
+            yield iri, _V.alt_label, _string(alias)
+    yield iri, _V.identifier, _string(node)
+    yield iri, _V.kg["paperCount"], _integer(attrs.get("paper_count") or 0)
     if attrs.get("kb_id"):
-        yield iri, KG.kbId, _string(attrs["kb_id"])
+        yield iri, _V.kg["kbId"], _string(attrs["kb_id"])
 
 
-def _claim_triples(iri: URIRef, attrs: Mapping[str, Any]) -> Iterator[Triple]:
-    yield iri, RDF.type, KG.Claim
+def _claim_triples(iri: str, attrs: Mapping[str, Any], papers: _PaperIris) -> Iterator[NtTriple]:
+    yield iri, _V.type, _V.claim
     label = attrs.get("label") or attrs.get("text")
     if label:
-        yield iri, RDFS.label, _string(label)
+        yield iri, _V.label, _string(label)
     if attrs.get("value") is not None:
-        yield iri, KG.value, _double(attrs["value"])
+        yield iri, _V.kg["value"], _double(attrs["value"])
     if attrs.get("high") is not None:
-        yield iri, KG.high, _double(attrs["high"])
+        yield iri, _V.kg["high"], _double(attrs["high"])
     if attrs.get("unit"):
-        yield iri, KG.unit, _string(attrs["unit"])
+        yield iri, _V.kg["unit"], _string(attrs["unit"])
     if attrs.get("claim_kind"):
-        yield iri, KG.claimKind, _string(attrs["claim_kind"])
+        yield iri, _V.kg["claimKind"], _string(attrs["claim_kind"])
     if attrs.get("sentence"):
-        yield iri, KG.sentence, _string(attrs["sentence"])
+        yield iri, _V.kg["sentence"], _string(attrs["sentence"])
     if attrs.get("paper_id") is not None:
-        yield iri, PROV.wasDerivedFrom, paper_iri(str(attrs["paper_id"]))
+        yield iri, _V.derived, papers[str(attrs["paper_id"])]
     if attrs.get("field"):
-        yield iri, KG.field, _string(attrs["field"])
+        yield iri, _V.kg["field"], _string(attrs["field"])
     if attrs.get("start") is not None:
-        yield iri, KG.start, _integer(attrs["start"])
+        yield iri, _V.kg["start"], _integer(attrs["start"])
     if attrs.get("end") is not None:
-        yield iri, KG.end, _integer(attrs["end"])
+        yield iri, _V.kg["end"], _integer(attrs["end"])
+
+
+class _PaperIris(dict[str, str]):
+    """Paper id -> paper IRI in N-Triples syntax, computed once per paper."""
+
+    def __missing__(self, paper_id: str) -> str:
+        iri = self[paper_id] = _ref(paper_iri_str(paper_id))
+        return iri
 
 
 def _evidence_items(evidence: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -302,38 +423,37 @@ def _evidence_items(evidence: Iterable[Mapping[str, Any]]) -> list[Mapping[str, 
     return list(best.values())
 
 
-def _mention_triples(
-    subject: str, relation: str, obj: str, subject_iri: URIRef, object_iri: URIRef, item: Mapping[str, Any]
-) -> Iterator[Triple]:
+def _mention_triples(subject: str, relation: str, obj: str, subject_iri: str, object_iri: str,
+                     item: Mapping[str, Any], papers: _PaperIris) -> Iterator[NtTriple]:
     paper, field = str(item["paper"]), str(item["field"])
     start, end = int(item["start"]), int(item["end"])
     extractor = str(item.get("extractor") or "")
-    iri = mention_iri(subject, relation, obj, paper, field, start, end, extractor)
-    yield iri, RDF.type, KG.Mention
-    yield iri, PROV.wasDerivedFrom, paper_iri(paper)
-    yield iri, KG.field, _string(field)
-    yield iri, KG.start, _integer(start)
-    yield iri, KG.end, _integer(end)
+    iri = _ref(mention_iri_str(subject, relation, obj, paper, field, start, end, extractor))
+    yield iri, _V.type, _V.mention
+    yield iri, _V.derived, papers[paper]
+    yield iri, _V.kg["field"], _string(field)
+    yield iri, _V.kg["start"], _integer(start)
+    yield iri, _V.kg["end"], _integer(end)
     if item.get("text") is not None:
-        yield iri, KG.text, _string(item["text"])
+        yield iri, _V.kg["text"], _string(item["text"])
     if extractor:
-        yield iri, KG.extractor, _string(extractor)
+        yield iri, _V.kg["extractor"], _string(extractor)
     if item.get("confidence") is not None:
-        yield iri, KG.confidence, _double(item["confidence"])
-    yield iri, KG.subject, subject_iri
-    yield iri, KG.relation, KG[relation]
-    yield iri, KG.refersTo, object_iri
+        yield iri, _V.kg["confidence"], _double(item["confidence"])
+    yield iri, _V.kg["subject"], subject_iri
+    yield iri, _V.kg["relation"], _V.relations[relation]
+    yield iri, _V.kg["refersTo"], object_iri
 
 
-def _edge_triples(graph: nx.MultiDiGraph, u: Any, iris: Mapping[Any, URIRef]) -> Iterator[Triple]:
-    mentions: list[Triple] = []
+def _edge_triples(graph: nx.MultiDiGraph, u: Any, iris: Mapping[Any, str], papers: _PaperIris) -> Iterator[NtTriple]:
+    mentions: list[NtTriple] = []
     for _, v, key, attrs in graph.out_edges(u, keys=True, data=True):
         relation = str(attrs.get("relation") or key)
         if relation not in RELATIONS:
             raise GraphError(
                 f"edge '{u}' -> '{v}' has relation '{relation}'; expected one of {', '.join(RELATIONS)}"
             )
-        yield iris[u], KG[relation], iris[v]
+        yield iris[u], _V.relations[relation], iris[v]
         try:
             items = _evidence_items(attrs.get("evidence") or ())
         except (KeyError, TypeError, ValueError) as exc:
@@ -341,24 +461,29 @@ def _edge_triples(graph: nx.MultiDiGraph, u: Any, iris: Mapping[Any, URIRef]) ->
                 f"edge '{u}' -{relation}-> '{v}' has evidence without paper, field, start and end ({exc})"
             ) from exc
         for item in items:
-            mentions.extend(_mention_triples(str(u), relation, str(v), iris[u], iris[v], item))
+            mentions.extend(_mention_triples(str(u), relation, str(v), iris[u], iris[v], item, papers))
     yield from mentions
 
 
-def iter_triples(graph: nx.MultiDiGraph) -> Iterator[Triple]:
-    """Every triple of the RDF form of `graph`, grouped by subject: each node's attributes and
-    outgoing edges, then the mentions of those edges.
+def iter_nt_triples(graph: nx.MultiDiGraph) -> Iterator[NtTriple]:
+    """Every triple of the RDF form of `graph`, its terms in N-Triples syntax, grouped by subject:
+    each node's attributes and outgoing edges, then the mentions of those edges.
 
-    This is what `to_rdf` collects and what `write_rdf` streams into N-Triples and Turtle without
-    building an rdflib graph. Raises GraphError for a node of unknown kind, an edge of unknown
-    relation, or evidence without paper, field, start and end.
+    This is the mapping itself; `write_rdf` streams it into files without building any rdflib term.
+    Raises GraphError for a node of unknown kind, an edge of unknown relation, or evidence without
+    paper, field, start and end.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("method/bert", kind="Method", label="BERT", aliases=[], paper_count=1)
-    >>> sorted(str(p).split("#")[-1].split("/")[-1] for _, p, _ in iter_triples(g))
-    ['identifier', 'paperCount', 'prefLabel', 'type']
+    >>> for triple in iter_nt_triples(g):
+    ...     print(*(term.replace("https://w3id.org/kg-ml/", "") for term in triple))
+    <id/method/bert> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <ontology#Method>
+    <id/method/bert> <http://www.w3.org/2004/02/skos/core#prefLabel> "BERT"
+    <id/method/bert> <http://purl.org/dc/terms/identifier> "method/bert"
+    <id/method/bert> <ontology#paperCount> "1"^^<http://www.w3.org/2001/XMLSchema#integer>
     """
-    iris: dict[Any, URIRef] = {}
+    iris: dict[Any, str] = {}
+    papers = _PaperIris()
     for node, attrs in graph.nodes(data=True):
         kind = attrs.get("kind")
         name = str(node)
@@ -370,10 +495,31 @@ def iter_triples(graph: nx.MultiDiGraph) -> Iterator[Triple]:
         if kind == "Paper":
             yield from _paper_triples(iri, name, attrs)
         elif kind == "Claim":
-            yield from _claim_triples(iri, attrs)
+            yield from _claim_triples(iri, attrs, papers)
         else:
             yield from _entity_triples(iri, name, kind, attrs)
-        yield from _edge_triples(graph, node, iris)
+        yield from _edge_triples(graph, node, iris, papers)
+
+
+def iter_triples(graph: nx.MultiDiGraph) -> Iterator[Triple]:
+    """The triples of `iter_nt_triples` as rdflib terms.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("method/bert", kind="Method", label="BERT", aliases=[], paper_count=1)
+    >>> sorted(str(p).split("#")[-1].split("/")[-1] for _, p, _ in iter_triples(g))
+    ['identifier', 'paperCount', 'prefLabel', 'type']
+    """
+    cache: dict[str, Node] = {}
+    for triple in iter_nt_triples(graph):
+        terms = []
+        for term in triple:
+            node = cache.get(term)
+            if node is None:
+                node = rdflib_term(term)
+                if term.startswith("<"):
+                    cache[term] = node
+            terms.append(node)
+        yield terms[0], terms[1], terms[2]  # type: ignore[misc]
 
 
 def to_rdf(graph: nx.MultiDiGraph) -> Graph:
@@ -381,6 +527,7 @@ def to_rdf(graph: nx.MultiDiGraph) -> Graph:
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("paper:p1", kind="Paper", paper_id="p1", title="On BERT")
+    >>> from kg.rdf.namespace import paper_iri
     >>> rdf = to_rdf(g)
     >>> print(rdf.value(paper_iri("p1"), DCTERMS.title))
     On BERT
@@ -393,40 +540,34 @@ def to_rdf(graph: nx.MultiDiGraph) -> Graph:
 
 # --- writing -------------------------------------------------------------------------------------
 
-_NT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_NT_SPECIAL = re.compile('[\\\\"\x00-\x1f\x7f]')
+_CHUNK = 1 << 16
 
 
-def _nt_escape_char(match: re.Match[str]) -> str:
-    char = match.group(0)
-    return _NT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+class _Buffered:
+    """Collects text and writes it to a binary file in large UTF-8 chunks."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write("".join(self.parts).encode("utf-8"))
+        self.parts.clear()
+        self.size = 0
 
 
-def nt_term(term: Node) -> str:
-    """One term in canonical N-Triples syntax.
-
-    >>> nt_term(Literal('say "hi"\\n'))
-    '"say \\\\"hi\\\\"\\\\n"'
-    >>> nt_term(Literal("3", datatype=XSD.integer))
-    '"3"^^<http://www.w3.org/2001/XMLSchema#integer>'
-    """
-    if isinstance(term, Literal):
-        text = '"' + _NT_SPECIAL.sub(_nt_escape_char, _clean(str(term))) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    raise GraphError(f"cannot write {term!r} as N-Triples")
-
-
-def _write_ntriples(triples: Iterable[tuple[Node, Node, Node]], out: IO[bytes]) -> None:
+def _write_ntriples(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
+    buffer = _Buffered(out)
     for s, p, o in triples:
-        out.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n".encode())
+        buffer.write(f"{s} {p} {o} .\n")
+    buffer.flush()
 
 
 # A local part that is a valid Turtle PN_LOCAL (our IRIs only use A-Z a-z 0-9 - . ~ % and "_").
@@ -439,29 +580,7 @@ _TURTLE_PREFIXES: list[tuple[str, str]] = sorted(
 _TURTLE_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in _TURTLE_PREFIXES}
 _JSONLD_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in JSONLD_CONTEXT.items()}
 _INTEGER_LEXICAL = re.compile(r"[+-]?[0-9]+")
-
-
-def turtle_term(term: Node) -> str:
-    """One term in Turtle: a prefixed name when the IRI has a kg prefix and a plain local part, bare
-    integers, every other literal quoted with its datatype (doubles keep their exact lexical form).
-
-    >>> turtle_term(URIRef("https://w3id.org/kg-ml/id/paper/p%201"))
-    'paper:p%201'
-    >>> turtle_term(Literal("10000001.0", datatype=XSD.double))
-    '"10000001.0"^^xsd:double'
-    """
-    if isinstance(term, Literal):
-        if term.datatype == XSD.integer and _INTEGER_LEXICAL.fullmatch(str(term)):
-            return str(term)
-        text = '"' + _NT_SPECIAL.sub(_nt_escape_char, _clean(str(term))) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^{turtle_term(term.datatype)}"
-        return text
-    if isinstance(term, URIRef):
-        return _prefixed(str(term), _TURTLE_NAMESPACES)
-    return nt_term(term)
+_RDF_TYPE = _ref(RDF.type)
 
 
 def _prefixed(iri: str, namespaces: Mapping[str, str]) -> str:
@@ -473,53 +592,94 @@ def _prefixed(iri: str, namespaces: Mapping[str, str]) -> str:
     return f"<{iri}>"
 
 
-def _write_turtle(triples: Iterable[tuple[Node, Node, Node]], out: IO[bytes]) -> None:
+def _turtle_term(term: str) -> str:
+    """A term in N-Triples syntax as Turtle: a prefixed name when the IRI has a kg prefix and a plain
+    local part, bare integers, every other literal quoted with its datatype (doubles keep their
+    exact lexical form)."""
+    if term.startswith("<"):
+        return _prefixed(term[1:-1], _TURTLE_NAMESPACES)
+    if not term.endswith(">"):
+        return term
+    if term.endswith(_XSD_INTEGER):
+        lexical = term[1:-len(_XSD_INTEGER) - 1]
+        if _INTEGER_LEXICAL.fullmatch(lexical):
+            return lexical
+    quoted, _, datatype = _split_literal(term)
+    return f"{quoted}^^{_prefixed(datatype, _TURTLE_NAMESPACES)}"
+
+
+def turtle_term(term: Node) -> str:
+    """One rdflib term in Turtle, as kg's Turtle writer writes it.
+
+    >>> turtle_term(URIRef("https://w3id.org/kg-ml/id/paper/p%201"))
+    'paper:p%201'
+    >>> turtle_term(Literal("10000001.0", datatype=XSD.double))
+    '"10000001.0"^^xsd:double'
+    >>> turtle_term(Literal("42", datatype=XSD.integer))
+    '42'
+    """
+    return _turtle_term(nt_term(term))
+
+
+def _write_turtle(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
     """Stream Turtle: one block per run of triples with the same subject."""
-    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_TURTLE_PREFIXES))
-    out.write(header.encode())
-    subject: Node | None = None
-    predicate: Node | None = None
+    buffer = _Buffered(out)
+    buffer.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_TURTLE_PREFIXES)))
+    names: dict[str, str] = {_RDF_TYPE: "a"}  # predicates and object IRIs: as many as the graph's nodes
+
+    def name(term: str) -> str:
+        found = names.get(term)
+        if found is None:
+            found = _turtle_term(term)
+            if term.startswith("<"):
+                names[term] = found
+        return found
+
+    subject: str | None = None
+    predicate: str | None = None
     for s, p, o in triples:
-        obj = turtle_term(o)
+        obj = name(o) if o != _RDF_TYPE else _turtle_term(o)
         if s == subject and p == predicate:
-            chunk = f" ,\n        {obj}"
+            buffer.write(f" ,\n        {obj}")
         elif s == subject:
-            chunk = f" ;\n    {'a' if p == RDF.type else turtle_term(p)} {obj}"
+            buffer.write(f" ;\n    {name(p)} {obj}")
         else:
             start = " .\n" if subject is not None else ""
-            chunk = f"{start}\n{turtle_term(s)} {'a' if p == RDF.type else turtle_term(p)} {obj}"
+            buffer.write(f"{start}\n{_turtle_term(s)} {name(p)} {obj}")
         subject, predicate = s, p
-        out.write(chunk.encode())
     if subject is not None:
-        out.write(b" .\n")
+        buffer.write(" .\n")
+    buffer.flush()
 
 
-def _jsonld_iri(term: Node) -> str:
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    name = _prefixed(str(term), _JSONLD_NAMESPACES)
+def _jsonld_iri(iri: str) -> str:
+    name = _prefixed(iri, _JSONLD_NAMESPACES)
     return name[1:-1] if name.startswith("<") else name
 
 
-def _jsonld_value(term: Node) -> dict[str, str]:
-    if isinstance(term, Literal):
-        value = {"@value": _clean(str(term))}
-        if term.language:
-            value["@language"] = term.language
-        elif term.datatype is not None and term.datatype != XSD.string:
-            value["@type"] = _jsonld_iri(term.datatype)
-        return value
-    if isinstance(term, BNode):
-        return {"@id": f"_:{term}"}
-    return {"@id": str(term)}
+def _jsonld_id(term: str) -> str:
+    return term if term.startswith("_:") else term[1:-1]
 
 
-def _write_jsonld(triples: Iterable[tuple[Node, Node, Node]], out: IO[bytes]) -> None:
+def _jsonld_value(term: str) -> dict[str, str]:
+    if term.startswith(("<", "_:")):
+        return {"@id": _jsonld_id(term)}
+    quoted, language, datatype = _split_literal(term)
+    value = {"@value": _unquote(quoted)}
+    if language:
+        value["@language"] = language
+    elif datatype and datatype != _XSD_STRING_IRI:
+        value["@type"] = _jsonld_iri(datatype)
+    return value
+
+
+def _write_jsonld(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
     """Stream JSON-LD: a @context of vocabulary prefixes and one node object per run of triples with
     the same subject. Every literal is a value object with its exact lexical form (no native JSON
     numbers, which JSON-LD processors would rewrite as 9.23E1)."""
-    out.write(b'{\n"@context": ' + json.dumps(JSONLD_CONTEXT, sort_keys=True).encode() + b',\n"@graph": [')
-    subject: Node | None = None
+    buffer = _Buffered(out)
+    buffer.write('{\n"@context": ' + json.dumps(JSONLD_CONTEXT, sort_keys=True) + ',\n"@graph": [')
+    subject: str | None = None
     node: dict[str, Any] = {}
     first = True
 
@@ -527,26 +687,27 @@ def _write_jsonld(triples: Iterable[tuple[Node, Node, Node]], out: IO[bytes]) ->
         nonlocal first
         if subject is None:
             return
-        out.write((("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False)).encode())
+        buffer.write(("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False))
         first = False
 
     for s, p, o in triples:
         if s != subject:
             flush()
             subject = s
-            node = {"@id": str(s) if not isinstance(s, BNode) else f"_:{s}"}
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("@type", []).append(_jsonld_iri(o))
+            node = {"@id": _jsonld_id(s)}
+        if p == _RDF_TYPE and o.startswith("<"):
+            node.setdefault("@type", []).append(_jsonld_iri(o[1:-1]))
         else:
-            node.setdefault(_jsonld_iri(p), []).append(_jsonld_value(o))
+            node.setdefault(_jsonld_iri(p[1:-1]), []).append(_jsonld_value(o))
     flush()
-    out.write(b"\n]\n}\n")
+    buffer.write("\n]\n}\n")
+    buffer.flush()
 
 
-def _by_subject(graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
+def _by_subject(graph: Graph) -> Iterator[NtTriple]:
     for s in sorted(set(graph.subjects()), key=str):
         for p, o in sorted(graph.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
-            yield s, p, o
+            yield nt_term(s), nt_term(p), nt_term(o)
 
 
 def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
@@ -576,8 +737,10 @@ def write_rdf(
     """Write the RDF form of `graph` (a kg NetworkX graph or an rdflib graph) to `path`.
 
     The file is written to a temporary file in the same directory and moved into place, so a reader
-    never sees half a file. N-Triples and Turtle are streamed triple by triple from the NetworkX
-    graph (no rdflib graph is built), and so is JSON-LD. Returns the path written.
+    never sees half a file. All three formats are streamed from the mapping's N-Triples terms; no
+    rdflib graph is built (rdflib's own Turtle writer rewrites xsd:double 10000001.0 as 1e+07, its
+    JSON-LD writer drops an empty string next to other values, and both are slow on large graphs).
+    Returns the path written.
 
     >>> import tempfile, pathlib
     >>> g = nx.MultiDiGraph()
@@ -588,21 +751,16 @@ def write_rdf(
     """
     fmt = RdfFormat.parse(format)
     target = Path(path)
-    if fmt is RdfFormat.NTRIPLES:
-        triples: Iterable[tuple[Node, Node, Node]] = (
-            iter_triples(graph) if isinstance(graph, nx.Graph) else iter(graph)
-        )
-        _atomic_write(target, lambda out: _write_ntriples(triples, out))
-        return target
-    if fmt is RdfFormat.TURTLE:
-        # Not rdflib's Turtle serializer: it writes xsd:double as "%e" (10000001.0 becomes 1e+07) and
-        # is slow on large graphs. This writer streams and keeps every lexical form.
-        triples = iter_triples(graph) if isinstance(graph, nx.Graph) else _by_subject(graph)
-        _atomic_write(target, lambda out: _write_turtle(triples, out))
-        return target
-    # Not rdflib's JSON-LD serializer either: it drops an empty string next to other values.
-    triples = iter_triples(graph) if isinstance(graph, nx.Graph) else _by_subject(graph)
-    _atomic_write(target, lambda out: _write_jsonld(triples, out))
+    triples: Iterable[NtTriple]
+    if isinstance(graph, nx.Graph):
+        triples = iter_nt_triples(graph)
+    elif fmt is RdfFormat.NTRIPLES:
+        triples = ((nt_term(s), nt_term(p), nt_term(o)) for s, p, o in graph)
+    else:
+        triples = _by_subject(graph)
+    writer = {RdfFormat.NTRIPLES: _write_ntriples, RdfFormat.TURTLE: _write_turtle,
+              RdfFormat.JSONLD: _write_jsonld}[fmt]
+    _atomic_write(target, lambda out: writer(triples, out))
     return target
 
 

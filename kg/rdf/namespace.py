@@ -216,7 +216,12 @@ def paper_iri(paper_id: str) -> URIRef:
     >>> paper_iri('arXiv:2411 "x"')
     rdflib.term.URIRef('https://w3id.org/kg-ml/id/paper/arXiv%3A2411%20%22x%22')
     """
-    return URIRef(ID_BASE + "paper/" + encode_segment(paper_id))
+    return URIRef(paper_iri_str(paper_id))
+
+
+def paper_iri_str(paper_id: str) -> str:
+    """`paper_iri` as a plain string (for writers that never build rdflib terms)."""
+    return ID_BASE + "paper/" + encode_segment(paper_id)
 
 
 def entity_iri(entity_id: str) -> URIRef:
@@ -230,10 +235,15 @@ def entity_iri(entity_id: str) -> URIRef:
     >>> entity_iri("paper/x")
     rdflib.term.URIRef('https://w3id.org/kg-ml/id/entity/paper/x')
     """
+    return URIRef(entity_iri_str(entity_id))
+
+
+def entity_iri_str(entity_id: str) -> str:
+    """`entity_iri` as a plain string."""
     parts = entity_id.split("/")
     if parts[0] in _RESERVED:
         parts.insert(0, "entity")
-    return URIRef(ID_BASE + "/".join(encode_segment(p) for p in parts))
+    return ID_BASE + "/".join(encode_segment(p) for p in parts)
 
 
 def claim_iri(node_id: str) -> URIRef:
@@ -242,7 +252,12 @@ def claim_iri(node_id: str) -> URIRef:
     >>> claim_iri("claim:p1:abstract:10-15")
     rdflib.term.URIRef('https://w3id.org/kg-ml/id/claim/2e7df7eeb226183f')
     """
-    return URIRef(ID_BASE + "claim/" + _digest([node_id]))
+    return URIRef(claim_iri_str(node_id))
+
+
+def claim_iri_str(node_id: str) -> str:
+    """`claim_iri` as a plain string."""
+    return ID_BASE + "claim/" + _digest([node_id])
 
 
 def mention_iri(subject: str, relation: str, obj: str, paper: str, field: str, start: int, end: int,
@@ -255,8 +270,14 @@ def mention_iri(subject: str, relation: str, obj: str, paper: str, field: str, s
     >>> str(mention_iri("paper:p1", "uses", "method/bert", "p1", "abstract", 0, 4, "kb"))[:34]
     'https://w3id.org/kg-ml/id/mention/'
     """
+    return URIRef(mention_iri_str(subject, relation, obj, paper, field, start, end, extractor))
+
+
+def mention_iri_str(subject: str, relation: str, obj: str, paper: str, field: str, start: int, end: int,
+                    extractor: str) -> str:
+    """`mention_iri` as a plain string."""
     parts = [subject, relation, obj, paper, field, str(start), str(end), extractor]
-    return URIRef(ID_BASE + "mention/" + _digest(parts))
+    return ID_BASE + "mention/" + _digest(parts)
 
 
 def node_iri(node_id: str) -> URIRef:
