@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS, METRIC_HEADS, TASK_HEADS
-from kg.extract.spans import make_span, merge_entities
+from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
 _PAREN = re.compile(r"\(\s*([^()\s][^()]{0,18}?)\s*\)")
 _WORD = re.compile(r"[^\s]+")
@@ -137,13 +137,13 @@ class AbbreviationTagger:
     """
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         found = find_abbreviations(text)
         doc.user_data["kg_abbreviations"] = found
         if not found:
             return doc
         proposals: list[Span] = []
-        ents = list(doc.ents)
+        ents = entities(doc)
         for abbr in found:
             long_span = doc.char_span(abbr.long_start, abbr.long_end, alignment_mode="expand")
             short_span = doc.char_span(abbr.short_start, abbr.short_end, alignment_mode="expand")
@@ -182,7 +182,7 @@ def _occurrences(doc: Doc, short: str) -> list[tuple[int, int]]:
     """Token spans where the short form (or its plural) is written as a whole word."""
     pattern = re.compile(r"(?<![\w-])" + re.escape(short) + r"s?(?![\w-])")
     out: list[tuple[int, int]] = []
-    for match in pattern.finditer(doc.text):
+    for match in pattern.finditer(doc_text(doc)):
         span = doc.char_span(match.start(), match.end())
         if span is not None:
             out.append((span.start, span.end))

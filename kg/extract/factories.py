@@ -16,6 +16,7 @@ from kg.extract.abbreviations import AbbreviationTagger
 from kg.extract.claims import find_claims, split_sentences
 from kg.extract.known_entities import KnownEntityMatcher
 from kg.extract.patterns import NamePatterns
+from kg.extract.spans import entities, source_text
 from kg.kb import read_kb
 from kg.types import Mention
 
@@ -41,10 +42,10 @@ def _make_tagger(nlp: Language, name: str, model_path: str | None, mode: str) ->
 def find_claims_in_doc(doc: Doc) -> Doc:
     """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`."""
     field = doc.user_data.get("kg_field", "abstract")
-    text = doc.user_data.get("kg_text", doc.text)
+    text = source_text(doc)
     sentences = split_sentences(text)
     mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
-                for e in doc.ents]
+                for e in entities(doc)]
     doc.user_data["kg_sentences"] = sentences
     doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions)
     return doc

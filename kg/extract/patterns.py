@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
-from kg.extract.spans import make_span, merge_entities
+from kg.extract.spans import doc_text, make_span, merge_entities
 
 _INNER_CAPS = re.compile(r"^(?:[A-Z]?[a-z]+[A-Z]|[A-Z]{2,}[a-z]+|[a-z]+[A-Z]{2,})[A-Za-z0-9]*$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?$")
@@ -55,7 +55,7 @@ class _Tokens:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         starts, lengths, iob = doc.to_array(["IDX", "LENGTH", "ENT_IOB"]).T.tolist()
-        text = doc.text
+        text = doc_text(doc)
         self.text = [text[a:a + n] for a, n in zip(starts, lengths, strict=True)]
         self.lower = [t.lower() for t in self.text]
         self.n = len(self.text)
@@ -103,16 +103,25 @@ def _type_from_context(toks: _Tokens, start: int, end: int) -> str:
     return "METHOD"
 
 
+def _candidates(toks: _Tokens) -> list[int]:
+    """The tokens a shape span can start at, in order: those followed by "-" or "/", those with a
+    capital after their first letter, and dataset words. Finding them with comprehensions keeps the
+    per-token Python work of the loop below to the few tokens that matter."""
+    text, lower = toks.text, toks.lower
+    before_joiner = [i - 1 for i, t in enumerate(text) if i and (t == "-" or t == "/")]
+    shaped = [i for i, (t, low) in enumerate(zip(text, lower, strict=True))
+              if t[1:] != low[1:] or low in DATASET_HEADS]
+    return sorted({*before_joiner, *shaped})
+
+
 def _shape_spans(toks: _Tokens, is_title: bool) -> Iterator[Span]:
     doc, text, taken = toks.doc, toks.text, toks.taken
-    i = 0
-    while i < toks.n:
-        if taken[i] or not text[i][:1].isalpha():
-            i += 1
+    free = 0  # tokens before this one belong to a compound already looked at
+    for i in _candidates(toks):
+        if i < free or taken[i] or not text[i][:1].isalpha():
             continue
-        end = _compound_end(toks, i)
+        end = free = _compound_end(toks, i)
         if any(taken[i:end]):
-            i = end
             continue
         if end - i > 1:
             if _is_model_compound([t for t in text[i:end] if t not in {"-", "/"}]):
@@ -123,7 +132,6 @@ def _shape_spans(toks: _Tokens, is_title: bool) -> Iterator[Span]:
             span = _named_dataset_before(toks, i)
             if span is not None:
                 yield span
-        i = end
 
 
 def _named_dataset_before(toks: _Tokens, head: int) -> Span | None:

@@ -21,7 +21,7 @@ from kg.extract import factories
 from kg.extract.abbreviations import AbbreviationSpan
 from kg.extract.claims import split_sentences
 from kg.extract.proposals import proposed_indices
-from kg.extract.spans import make_doc
+from kg.extract.spans import entities, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
@@ -100,7 +100,7 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     abbreviations: list[Abbreviation] = []
     for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
         text = paper.text(field)  # type: ignore[arg-type]
-        for ent in doc.ents:
+        for ent in entities(doc):
             mentions.append(Mention(
                 field=field,  # type: ignore[arg-type]
                 start=ent.start_char,

@@ -7,7 +7,7 @@ strictly longer and the component is allowed to override. The source of a span (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -20,6 +20,27 @@ def make_span(doc: Doc, start: int, end: int, label: str, source: str, kb_id: st
     return Span(doc, start, end, label=label, kb_id=kb_id, span_id=source)
 
 
+ENTS_KEY = "kg_ents"
+
+
+def entities(doc: Doc) -> list[Span]:
+    """The Doc's entities as kg's components last set them.
+
+    kg's components keep their spans in `doc.user_data` as well as in `doc.ents`, because reading
+    `doc.ents` rebuilds every span from the tokens: done by each component, that was the largest
+    cost of the rules-only pipeline. Code that sets `doc.ents` itself must use `set_entities`.
+    """
+    cached = doc.user_data.get(ENTS_KEY)
+    return list(cached) if cached is not None else list(doc.ents)
+
+
+def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
+    """Sets `doc.ents` (other tokens outside) and the copy `entities` reads."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    doc.set_ents(ordered, default="outside")
+    doc.user_data[ENTS_KEY] = tuple(ordered)
+
+
 def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = False) -> None:
     """Sets `doc.ents` to the existing entities plus the proposals that do not clash.
 
@@ -28,7 +49,7 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
     """
     taken = [False] * len(doc)
     kept: list[Span] = []
-    existing = list(doc.ents)
+    existing = entities(doc)
     ordered = sorted(proposals, key=lambda s: (-(s.end - s.start), s.start))
     if override:
         # Longer proposals may displace existing entities; equal or shorter ones may not.
@@ -48,12 +69,29 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
                 kept.append(span)
                 for i in range(span.start, span.end):
                     taken[i] = True
-    doc.ents = sorted(kept, key=lambda s: s.start)
+    set_entities(doc, kept)
 
 
 def make_doc(nlp: Language, text: str, field: str) -> Doc:
     """A Doc of the folded text (same length as `text`), marked with the field and text it comes from."""
-    doc = nlp.make_doc(fold(text))
+    folded = fold(text)
+    doc = nlp.make_doc(folded)
     doc.user_data["kg_field"] = field
     doc.user_data["kg_text"] = text
+    doc.user_data[FOLDED_KEY] = folded
     return doc
+
+
+FOLDED_KEY = "kg_folded"
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text (the folded text `make_doc` tokenized): `doc.text` rebuilds it from every token."""
+    text = doc.user_data.get(FOLDED_KEY)
+    return text if isinstance(text, str) else doc.text
+
+
+def source_text(doc: Doc) -> str:
+    """The text as the input gave it (same length as the Doc's folded text)."""
+    text = doc.user_data.get("kg_text")
+    return text if isinstance(text, str) else doc_text(doc)

@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from kg.errors import KgError
-from kg.extract.spans import make_span, merge_entities
+from kg.extract.spans import entities, make_span, merge_entities, set_entities
 
 MODES = ("fill", "override", "sure_first", "ner_first", "ner_only")
 DEFAULT_MODE = "ner_first"
@@ -93,20 +93,20 @@ def combine(doc: Doc, found: list[Span], mode: str) -> None:
         for span in found:
             for i in range(span.start, span.end):
                 claimed[i] = True
-        kept = [e for e in doc.ents if is_sure(e) or not any(claimed[e.start:e.end])]
-        doc.set_ents(kept, default="outside")
+        kept = [e for e in entities(doc) if is_sure(e) or not any(claimed[e.start:e.end])]
+        set_entities(doc, kept)
         merge_entities(doc, found)
     elif mode == "sure_first":
-        rules = list(doc.ents)
-        doc.set_ents([e for e in rules if is_sure(e)], default="outside")
+        rules = entities(doc)
+        set_entities(doc, [e for e in rules if is_sure(e)])
         merge_entities(doc, found)
         merge_entities(doc, [e for e in rules if not is_sure(e)])
     elif mode == "ner_only":
-        doc.set_ents(found, default="outside")
+        set_entities(doc, found)
     elif mode == "ner_first":
-        rules = list(doc.ents)
+        rules = entities(doc)
         known = {(e.start, e.end) for e in rules}
-        doc.set_ents([s for s in found if (s.start, s.end) not in known], default="outside")
+        set_entities(doc, [s for s in found if (s.start, s.end) not in known])
         merge_entities(doc, rules, override=True)
     else:
         raise KgError(f"unknown tagger mode {mode!r}; use {', '.join(MODES)}")
@@ -135,7 +135,7 @@ class Tagger:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):  # type: ignore[no-untyped-call]
-            saved = [list(doc.ents) for doc in batch]
+            saved = [entities(doc) for doc in batch]
             for doc, rules in zip(batch, saved, strict=True):
                 if self.rule_features:
                     rule_features(doc, rules)
@@ -143,7 +143,7 @@ class Tagger:
             self.ner.set_annotations(batch, self.ner.predict(batch))
             for doc, rules in zip(batch, saved, strict=True):
                 found = [make_span(doc, e.start, e.end, e.label_, "ner") for e in doc.ents]
-                doc.set_ents(rules, default="outside")
+                set_entities(doc, rules)
                 combine(doc, found, self.mode)
             yield from batch
 
