@@ -110,7 +110,7 @@ def _candidates(toks: _Tokens) -> list[int]:
     text, lower = toks.text, toks.lower
     before_joiner = [i - 1 for i, t in enumerate(text) if i and (t == "-" or t == "/")]
     shaped = [i for i, (t, low) in enumerate(zip(text, lower, strict=True))
-              if t[1:] != low[1:] or low in DATASET_HEADS]
+              if (t != low and t[1:] != low[1:]) or low in DATASET_HEADS]
     return sorted({*before_joiner, *shaped})
 
 

@@ -36,9 +36,22 @@ def entities(doc: Doc) -> list[Span]:
 
 def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
     """Sets `doc.ents` (other tokens outside) and the copy `entities` reads."""
-    ordered = sorted(spans, key=lambda s: s.start)
+    _set_located(doc, [(span.start, span.end, span) for span in spans])
+
+
+def _set_located(doc: Doc, located: list[tuple[int, int, Span]]) -> None:
+    located.sort(key=_by_start)
+    ordered = [span for _, _, span in located]
     doc.set_ents(ordered, default="outside")
     doc.user_data[ENTS_KEY] = tuple(ordered)
+
+
+def _by_start(item: tuple[int, int, Span]) -> int:
+    return item[0]
+
+
+def _longest_first(item: tuple[int, int, Span]) -> tuple[int, int]:
+    return item[0] - item[1], item[0]
 
 
 def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = False) -> None:
@@ -47,29 +60,24 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
     A proposal that overlaps an existing entity is dropped, or replaces it when `override` is set
     and the proposal is longer. Among proposals, longer spans win, then earlier ones.
     """
-    taken = [False] * len(doc)
-    kept: list[Span] = []
-    existing = entities(doc)
-    ordered = sorted(proposals, key=lambda s: (-(s.end - s.start), s.start))
+    taken = bytearray(len(doc))
+    kept: list[tuple[int, int, Span]] = []
+    existing = [(span.start, span.end, span) for span in entities(doc)]
+    ordered = sorted(((span.start, span.end, span) for span in proposals), key=_longest_first)
     if override:
         # Longer proposals may displace existing entities; equal or shorter ones may not.
-        pool = sorted([*existing, *ordered], key=lambda s: (-(s.end - s.start), s.start))
-        for span in pool:
-            if not any(taken[span.start:span.end]):
-                kept.append(span)
-                for i in range(span.start, span.end):
-                    taken[i] = True
+        pool = sorted([*existing, *ordered], key=_longest_first)
     else:
-        for span in existing:
-            kept.append(span)
-            for i in range(span.start, span.end):
-                taken[i] = True
-        for span in ordered:
-            if not any(taken[span.start:span.end]):
-                kept.append(span)
-                for i in range(span.start, span.end):
-                    taken[i] = True
-    set_entities(doc, kept)
+        for item in existing:
+            kept.append(item)
+            taken[item[0]:item[1]] = b"\x01" * (item[1] - item[0])
+        pool = ordered
+    for item in pool:
+        a, b = item[0], item[1]
+        if taken.find(1, a, b) == -1:
+            kept.append(item)
+            taken[a:b] = b"\x01" * (b - a)
+    _set_located(doc, kept)
 
 
 def make_doc(nlp: Language, text: str, field: str) -> Doc:
