@@ -98,6 +98,11 @@ class Mention:
     kb_id: str | None = None
     entity_id: str | None = None
 
+    def with_entity(self, entity_id: str | None) -> Mention:
+        """This mention linked to `entity_id` (what `dataclasses.replace` does, several times faster)."""
+        return Mention(self.field, self.start, self.end, self.text, self.label, self.score, self.source,
+                       self.kb_id, entity_id)
+
     def to_json(self) -> dict[str, Any]:
         """The record form of `../shared/README.md` (entity_id falls back to the KB id)."""
         return {

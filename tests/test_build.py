@@ -138,3 +138,21 @@ def test_validate_command(demo: Path, tmp_path: Path) -> None:
     broken.serialize(path, format="nt")
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1 and "kg:value" in result.output
+
+
+@pytest.mark.parametrize("nodes", [0, 1, 999, 1000, 1001, 2500])
+def test_node_link_json_is_what_networkx_writes(tmp_path: Path, nodes: int) -> None:
+    """The streamed graph.json equals json.dumps of networkx's node-link data, at batch boundaries too."""
+    import networkx as nx
+
+    from kg.pipeline import write_node_link
+
+    graph = nx.MultiDiGraph()
+    for i in range(nodes):
+        graph.add_node(f"paper:p{i}", kind="Paper", title=f'T "{i}" é')
+        if i:
+            graph.add_edge(f"paper:p{i}", f"paper:p{i - 1}", key="uses", evidence=[{"paper": f"p{i}"}])
+    write_node_link(graph, tmp_path / "g.json")
+    expected = json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, sort_keys=True)
+    assert (tmp_path / "g.json").read_text(encoding="utf-8") == expected
+    assert nx.utils.graphs_equal(read_node_link(tmp_path / "g.json"), graph)

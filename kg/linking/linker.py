@@ -226,7 +226,7 @@ def link(extractions: Iterable[Extraction], kb: KnowledgeBase, *, fuzzy_threshol
 
     out = []
     for extraction, where in zip(papers, placed, strict=True):
-        mentions = tuple(replace(mention, entity_id=entity_of_root[uf.find(linked.node)].id)
+        mentions = tuple(mention.with_entity(entity_of_root[uf.find(linked.node)].id)
                          for mention, linked in zip(extraction.mentions, where, strict=True))
         out.append(replace(extraction, mentions=mentions))
     entities = sorted(entity_of_root.values(), key=lambda e: e.id)
