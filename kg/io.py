@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,6 +51,41 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         if isinstance(exc, OSError):
             raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
         raise
+
+
+@contextlib.contextmanager
+def staged_outputs(directory: str | Path) -> Iterator[Path]:
+    """A hidden staging folder inside `directory` for a set of outputs that belong together.
+
+    Write every output into the yielded folder; when the block succeeds they are renamed into
+    `directory` one after the other (renames need no disk space and cannot fail half-way through a
+    file), and when it fails (a full disk, Ctrl-C, a bug) the staging folder is removed, so the
+    previous outputs stay as they were, all of them, not a mix of old and new files.
+
+    >>> import pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged_outputs(out) as stage:
+    ...     _ = (stage / "a.txt").write_text("new")
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.txt']
+    """
+    target = Path(directory)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".kg-staging-", dir=target))
+    except OSError as exc:
+        raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    kept = "; the previous outputs were left as they were"
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            os.replace(item, target / item.name)
+    except KgError as exc:  # name the output, not its staging copy
+        raise KgError(str(exc).replace(str(stage), str(target)) + kept) from None
+    except OSError as exc:
+        raise KgError(f"{target}: cannot write: {exc.strerror or exc}{kept}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -20,7 +20,7 @@ import networkx as nx
 
 from kg.cache import BuildCache, record_key
 from kg.errors import FormatError, InputError, OptionError, Problem
-from kg.io import atomic_write, read_jsonl
+from kg.io import atomic_write, read_jsonl, staged_outputs
 from kg.types import Extraction, Paper
 
 GRAPH_FORMATS = ("json", "graphml")
@@ -278,16 +278,18 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         graph = build_graph(papers, linked)
         timings["graph"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        write_records(linked.extractions, outputs["records"])
-        write_node_link(graph, outputs["graph"], fmt=graph_format)
-        write_rdf(graph, outputs["rdf"], format=rdf)
-        if html:
-            from kg.view import render_html
+        with staged_outputs(out) as stage:  # all outputs replace the old ones together, or none does
+            write_records(linked.extractions, stage / outputs["records"].name)
+            write_node_link(graph, stage / outputs["graph"].name, fmt=graph_format)
+            write_rdf(graph, stage / outputs["rdf"].name, format=rdf)
+            if html:
+                from kg.view import render_html
 
-            render_html(graph, outputs["html"], top=VIEW_TOP if graph.number_of_nodes() > VIEW_LIMIT else None)
-        result.stats = stats(graph)
-        with atomic_write(outputs["stats"]) as handle:
-            json.dump(result.stats, handle, indent=2)
+                render_html(graph, stage / outputs["html"].name,
+                            top=VIEW_TOP if graph.number_of_nodes() > VIEW_LIMIT else None)
+            result.stats = stats(graph)
+            with atomic_write(stage / outputs["stats"].name) as handle:
+                json.dump(result.stats, handle, indent=2)
         timings["write"] = time.perf_counter() - clock
         cache.set_meta("manifest", manifest)
         cache.set_meta("members", json.dumps(ids))

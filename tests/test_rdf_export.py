@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import _is_valid_uri
 
-from kg.errors import FormatError, GraphError, InputError, OptionError
+from kg.errors import FormatError, GraphError, InputError, KgError
 from kg.rdf.export import RdfFormat, iter_triples, load_graph, nt_term, to_rdf, write_rdf
 from kg.rdf.namespace import DCTERMS, KG, XSD, paper_iri
 
@@ -108,9 +108,14 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.nt"]
 
 
-def test_write_into_a_missing_directory_is_an_option_error(tmp_path: Path) -> None:
-    with pytest.raises(OptionError, match="cannot write"):
-        write_rdf(small_graph(), tmp_path / "no" / "g.ttl")
+def test_write_into_a_missing_directory_creates_it(tmp_path: Path) -> None:
+    assert write_rdf(small_graph(), tmp_path / "no" / "g.ttl").is_file()
+
+
+def test_write_under_a_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(KgError, match=r"plain/g.ttl: cannot write"):
+        write_rdf(small_graph(), tmp_path / "plain" / "g.ttl")
 
 
 def test_unknown_format() -> None:

@@ -19,24 +19,23 @@ years, xsd:date for valid ISO dates (other dates stay plain strings); strings ca
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import enum
 import json
 import math
 import os
 import re
-import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 
 import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.errors import FormatError, GraphError, InputError, OptionError
+from kg.errors import FormatError, GraphError, InputError
+from kg.io import atomic_write
 from kg.rdf.namespace import (
     DCTERMS,
     ID_BASE,
@@ -710,24 +709,6 @@ def _by_subject(graph: Graph) -> Iterator[NtTriple]:
             yield nt_term(s), nt_term(p), nt_term(o)
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OptionError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def write_rdf(
     graph: nx.MultiDiGraph | Graph,
     path: str | os.PathLike[str],
@@ -760,7 +741,8 @@ def write_rdf(
         triples = _by_subject(graph)
     writer = {RdfFormat.NTRIPLES: _write_ntriples, RdfFormat.TURTLE: _write_turtle,
               RdfFormat.JSONLD: _write_jsonld}[fmt]
-    _atomic_write(target, lambda out: writer(triples, out))
+    with atomic_write(target, mode="wb", encoding=None) as out:
+        writer(triples, cast(IO[bytes], out))
     return target
 
 
