@@ -322,11 +322,28 @@ def select(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1,
                 extra = extra[: max(0, room - len(papers))]
         keep = chosen | set(papers) | set(extra) | ({center} if center is not None else set())
     if narrowed and not (kinds is not None and "Paper" in kinds):
-        sub = graph.subgraph(keep)
-        keep = {n for n in keep if graph.nodes[n].get("kind") != "Paper" or n == center or sub.degree(n) > 0}
+        keep = {n for n in keep if graph.nodes[n].get("kind") != "Paper" or n == center
+                or any(v in keep for v in graph.succ[n]) or any(u in keep for u in graph.pred[n])}
     if len(keep) == graph.number_of_nodes():
         return graph
-    return graph.subgraph(keep)
+    return induced(graph, keep)
+
+
+def induced(graph: nx.MultiDiGraph, keep: set[Any]) -> nx.MultiDiGraph:
+    """The subgraph of `graph` on the nodes `keep`, in the graph's node order (attribute values shared).
+
+    Built from the kept nodes' out-edges; NetworkX's subgraph view filters every neighbour of every
+    node on every pass, which made drawing 5,000 nodes of a 10k-paper graph take seconds.
+
+    >>> g = nx.MultiDiGraph([("a", "b"), ("b", "c")])
+    >>> sorted(induced(g, {"a", "b"}).edges())
+    [('a', 'b')]
+    """
+    sub = nx.MultiDiGraph(**graph.graph)
+    sub.add_nodes_from((node, attrs) for node, attrs in graph.nodes(data=True) if node in keep)
+    sub.add_edges_from((u, v, key, attrs) for u in sub for v, keyed in graph.succ[u].items() if v in keep
+                       for key, attrs in keyed.items())
+    return sub
 
 
 # --- layout --------------------------------------------------------------------------------------

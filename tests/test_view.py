@@ -293,3 +293,23 @@ def test_kg_view_command(tmp_path: Path) -> None:
     assert not (tmp_path / "x.html").exists()
     result = runner.invoke(main, ["view", str(tmp_path), "--focus", "SQuAd2"])
     assert result.exit_code == 1 and "did you mean 'SQuAD'" in result.output
+
+
+def test_the_page_does_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
+    """A narrowed view is laid out in the graph's node order, not in the order of a set of strings,
+    which Python shuffles per process: two processes write the same page."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'tests'); from view_graphs import sized_graph; "
+            "from kg.view import render_html; render_html(sized_graph(600), sys.argv[1], top=40)")
+    root = Path(__file__).resolve().parents[1]
+    digests = set()
+    for seed in ("1", "2"):
+        page = tmp_path / f"page-{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(page)], cwd=root, env=env, check=True, timeout=300)
+        digests.add(hashlib.sha256(page.read_bytes()).hexdigest())
+    assert len(digests) == 1
