@@ -624,27 +624,28 @@ def _write_turtle(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
     """Stream Turtle: one block per run of triples with the same subject."""
     buffer = _Buffered(out)
     buffer.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_TURTLE_PREFIXES)))
-    names: dict[str, str] = {_RDF_TYPE: "a"}  # predicates and object IRIs: as many as the graph's nodes
-
-    def name(term: str) -> str:
-        found = names.get(term)
-        if found is None:
-            found = _turtle_term(term)
-            if term.startswith("<"):
-                names[term] = found
-        return found
-
+    # predicates and object IRIs, as many as the graph's nodes; "a" only ever as a predicate
+    predicates: dict[str, str] = {_RDF_TYPE: "a"}
+    objects: dict[str, str] = {}
     subject: str | None = None
     predicate: str | None = None
     for s, p, o in triples:
-        obj = name(o) if o != _RDF_TYPE else _turtle_term(o)
+        obj = o if o.endswith('"') else objects.get(o)  # a plain literal is already Turtle
+        if obj is None:
+            obj = _turtle_term(o)
+            if o.startswith("<"):
+                objects[o] = obj
         if s == subject and p == predicate:
             buffer.write(f" ,\n        {obj}")
-        elif s == subject:
-            buffer.write(f" ;\n    {name(p)} {obj}")
+            continue
+        verb = predicates.get(p)
+        if verb is None:
+            verb = predicates[p] = _turtle_term(p)
+        if s == subject:
+            buffer.write(f" ;\n    {verb} {obj}")
         else:
             start = " .\n" if subject is not None else ""
-            buffer.write(f"{start}\n{_turtle_term(s)} {name(p)} {obj}")
+            buffer.write(f"{start}\n{_turtle_term(s)} {verb} {obj}")
         subject, predicate = s, p
     if subject is not None:
         buffer.write(" .\n")
