@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
-from kg.extract.spans import doc_text, make_span, merge_entities
+from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
 _INNER_CAPS = re.compile(r"^(?:[A-Z]?[a-z]+[A-Z]|[A-Z]{2,}[a-z]+|[a-z]+[A-Z]{2,})[A-Za-z0-9]*$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?$")
@@ -50,19 +50,24 @@ _SETTING_WORDS = frozenset({"bit", "bits", "d", "shot", "way", "layer", "layers"
 class _Tokens:
     """Plain Python views of a Doc's tokens, built once: the loops below touch no Token objects."""
 
-    __slots__ = ("doc", "lower", "n", "space", "taken", "text")
+    __slots__ = ("doc", "ends", "lower", "n", "starts", "taken", "text")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        starts, lengths, iob = doc.to_array(["IDX", "LENGTH", "ENT_IOB"]).T.tolist()
+        starts, lengths = doc.to_array(["IDX", "LENGTH"]).T.tolist()
         text = doc_text(doc)
-        self.text = [text[a:a + n] for a, n in zip(starts, lengths, strict=True)]
+        self.starts = starts
+        self.ends = [a + n for a, n in zip(starts, lengths, strict=True)]
+        self.text = [text[a:b] for a, b in zip(starts, self.ends, strict=True)]
         self.lower = [t.lower() for t in self.text]
         self.n = len(self.text)
-        # Whether a space follows each token, and whether it is inside an entity (IOB "I" or "B").
-        self.space = [starts[i] + lengths[i] < (starts[i + 1] if i + 1 < self.n else len(text))
-                      for i in range(self.n)]
-        self.taken = [code in (1, 3) for code in iob]
+        # whether each token is inside an entity already found
+        self.taken = [False] * self.n
+        self.take(entities(doc))
+
+    def spaced(self, i: int) -> bool:
+        """Whether whitespace follows token `i`."""
+        return i + 1 >= self.n or self.ends[i] < self.starts[i + 1]
 
     def take(self, spans: list[Span]) -> None:
         for span in spans:
@@ -73,9 +78,9 @@ class _Tokens:
 def _compound_end(toks: _Tokens, start: int) -> int:
     """End of a hyphen-joined compound starting at `start` ("MT-DNN", "Llama-2-7B"), or `start`."""
     end = start + 1
-    text, space = toks.text, toks.space
-    while (end + 1 < toks.n and text[end] in {"-", "/"} and not space[end - 1]
-           and not space[end] and text[end + 1][:1].isalnum()):
+    text = toks.text
+    while (end + 1 < toks.n and text[end] in {"-", "/"} and not toks.spaced(end - 1)
+           and not toks.spaced(end) and text[end + 1][:1].isalnum()):
         end += 2
     return end
 
