@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kg.extract import claims as claims_module
 from kg.extract.claims import find_claims, split_sentences
+from kg.extract.numbers import find_quantities
 from kg.types import Claim, Field, Label, Mention
 
 
@@ -316,3 +318,42 @@ def test_long_text_completes() -> None:
     text = sentence * 6000  # about 100,000 words
     got = find_claims(text, "abstract", split_sentences(text), [])
     assert len(got) >= 6000 * 4
+
+
+# Faster forms of the same patterns must find the same things.
+SENTENCE_ISH = st.lists(
+    st.sampled_from(["a", "B", "e.g", "al", "3", ".", "!", "?", "..", '"', "'", ")", "]", " ", "  ", "\t", "\n",
+                     "\u00a0", "(", "x", "Fig", "5"]),
+    max_size=30,
+).map("".join)
+
+
+@given(SENTENCE_ISH)
+def test_sentence_end_patterns_agree(text: str) -> None:
+    original = re.compile(r"[.!?]+[\"'”’)\]]*[ \t\u00a0]+(?=\S)|[ \t]*\n\s*")
+    expected = [m.span() for m in original.finditer(text)]
+    assert [m.span() for m in claims_module._SENT_END.finditer(text)] == expected
+    if "\n" not in text:
+        assert [m.span() for m in claims_module._SENT_END_INLINE.finditer(text)] == expected
+
+
+METRIC_ISH = st.lists(
+    st.sampled_from(["BLEU", "bleu", "F1", "f1-score", "Accuracy", "top-1 accuracy", "Top-5  Accuracy", "mAP",
+                     "MAP", "error rate", "memory usage", "ROUGE-L", "rouge-2", "pass@1", "-", " ", ",", "x",
+                     "é", "ſ", "K", "speed", "costs"]),
+    max_size=12,
+).map("".join)
+
+
+@given(METRIC_ISH, st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=80))
+def test_metric_word_spans_agree_with_the_pattern(text: str, pos: int, endpos: int) -> None:
+    expected = [m.span() for m in claims_module._BUILTIN_METRIC.finditer(text, pos, endpos)]
+    assert list(claims_module._metric_word_spans(text, pos, endpos)) == expected
+
+
+def test_quantities_can_be_passed_in() -> None:
+    text = "ResNet-50 reaches 76.1% accuracy on ImageNet."
+    ms = mentions(text, ("ResNet-50", M), ("accuracy", R), ("ImageNet", D))
+    given_q = find_claims(text, "abstract", [], ms, quantities=find_quantities(text))
+    assert given_q == find_claims(text, "abstract", [], ms)
+    assert find_claims(text, "abstract", [], ms, quantities=[]) == []

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
+from spacy.attrs import FLAG19
 from spacy.language import Language
 
-from kg.extract.abbreviations import AbbreviationTagger, find_abbreviations, label_by_head
+from kg.extract import textfold
+from kg.extract.abbreviations import AbbreviationTagger, find_abbreviations, label_by_head, short_form_pattern
 from kg.extract.known_entities import KnownEntityMatcher, is_case_sensitive, name_variants
-from kg.extract.patterns import NamePatterns, title_name
+from kg.extract.patterns import NamePatterns, lexeme_flag, title_name
+from kg.extract.proposals import _CUE, _CUE_WORDS, _cue_ends
 from kg.extract.spans import make_doc, make_span, merge_entities
+from kg.extract.textfold import fold
 from kg.extract.tokenizer import customize_tokenizer
 from kg.kb import read_kb
 
@@ -128,3 +135,50 @@ def test_merge_prefers_existing_unless_override(nlp: Language) -> None:
     assert ents(doc) == [("neural network", "METHOD")]
     merge_entities(doc, [make_span(doc, 0, 3, "METHOD", "abbrev")], override=True)
     assert ents(doc) == [("deep neural network", "METHOD")]
+
+
+SHORT_ISH = st.lists(st.sampled_from(["LLM", "LLMs", "A", "s", "-", "_", "x", " ", "(", "1", "é", "C++", "a.b", "."]),
+                     max_size=12).map("".join)
+
+
+@given(st.sampled_from(["LLM", "A", "C++", "a.b", "X-Y"]), SHORT_ISH)
+def test_short_form_pattern_agrees_with_a_leading_lookbehind(short: str, text: str) -> None:
+    original = re.compile(r"(?<![\w-])" + re.escape(short) + r"s?(?![\w-])")
+    assert [m.span() for m in short_form_pattern(short).finditer(text)] == [m.span() for m in original.finditer(text)]
+
+
+@given(st.text(max_size=40))
+def test_fold_is_the_translation_table(text: str) -> None:
+    assert fold(text) == text.translate(textfold._TABLE)
+
+
+def test_lexeme_flag_uses_a_free_bit_once() -> None:
+    nlp = spacy.blank("en")
+    spacy_flags = set(nlp.vocab.lex_attr_getters)
+    flag = lexeme_flag(nlp.vocab)
+    assert flag >= FLAG19 and flag not in spacy_flags
+    assert lexeme_flag(nlp.vocab) == flag
+    doc = nlp("MT-DNN and ShiftQuant, we propose a dataset")
+    marked = [t.text for t, on in zip(doc, doc.to_array([flag]).tolist(), strict=True) if on]
+    assert marked == ["-", "ShiftQuant", "propose", "dataset"]
+
+
+def test_components_give_the_same_docs_in_batches(nlp: Language, matcher: KnownEntityMatcher) -> None:
+    texts = ["Large Language Models (LLMs) beat BERT.", "We propose ShiftQuant on CIFAR10.", "", "GLUE (G) and MT-DNN"]
+    components = (matcher, AbbreviationTagger(), NamePatterns())
+    one_by_one = [make_doc(nlp, t, "abstract") for t in texts]
+    for component in components:
+        one_by_one = [component(doc) for doc in one_by_one]
+    batched = iter([make_doc(nlp, t, "abstract") for t in texts])
+    for component in components:
+        batched = component.pipe(batched, batch_size=3)
+    assert [ents(d) for d in batched] == [ents(d) for d in one_by_one]
+
+
+def test_cue_ends_agree_with_the_case_insensitive_pattern() -> None:
+    for sentence in ["We propose X.", "In this paper, we PROPOSE X", "a model termed Y", "We present",
+                     "ſo we propoſe Z", "this work simply introduces W", "Nothing here.", "we   build and design"]:
+        assert _cue_ends(sentence) == [m.end() for m in _CUE.finditer(sentence)]
+    # every word of the cue pattern contains one of the words the cheap test looks for
+    for word in re.findall(r"[a-z][a-z ]+[a-z]", _CUE.pattern.split(r"(?:\w+\s+){0,2}?")[1]):
+        assert any(cue in word for cue in _CUE_WORDS), word

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kg.extract import numbers
 from kg.extract.numbers import find_quantities
 
 # (text, [(span text, value, unit), ...]) — every quantity the grammar must report, in order.
@@ -220,3 +221,35 @@ def test_long_text_completes() -> None:
     text = " ".join(words * (100_000 // len(words) + 1))
     found = find_quantities(text)
     assert len(found) > 10_000
+
+
+# `find_quantities` runs the grammar only where a match may start (`_match_starts`); the matches
+# must be exactly those of running it everywhere.
+WORDISH = st.lists(
+    st.sampled_from(
+        ["0", "7", "12", "3.5", ".5", "1,024", "-", "+", "−", ".", ",", "%", "x", "×", " ", "  ", "\n", "\t",
+         "\u00a0", "(", ")", "[", "]", "/", "'", "@", "é", "_", "B", "K", "a ", "A-", "an ", "One ", "one",
+         "two", "Two", "ten", "tens", "seventeen", "twenty-five", "half", "halves", "Hallucination", "twice",
+         "between", "Between", "and", "order", "orders", "of", "magnitude", "third", "quarter", "hundred",
+         "million", "thousands", "times", "-fold", "fold", "points", "tokens", "model", "GPT", "the"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+def _old_matches(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in numbers._PATTERN.finditer(text)]
+
+
+@given(WORDISH)
+@settings(max_examples=1000)
+def test_candidate_scan_finds_what_finditer_finds(text: str) -> None:
+    assert [m.span() for m in numbers._matches(text)] == _old_matches(text)
+
+
+@pytest.mark.parametrize("text", [t for t, _ in CASES] + [
+    "Two-fold gains, between 3 and 5 points, a third, an order of magnitude, (1) and [2, 3] at 7B/13B.",
+    "twice", "Between 2 and 4", "half of it", "5", "[12]", "(3)", "One order of magnitude",
+])
+def test_candidate_scan_on_cases(text: str) -> None:
+    assert [m.span() for m in numbers._matches(text)] == _old_matches(text)

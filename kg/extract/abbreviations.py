@@ -9,10 +9,13 @@ head word ("... Network" is a method, "... Recognition" a task, "... Corpus" a d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
+from kg.extract.batching import in_batches
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS, METRIC_HEADS, TASK_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -159,6 +162,10 @@ class AbbreviationTagger:
         merge_entities(doc, proposals, override=True)
         return doc
 
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """The component over `batch_size` Docs at a time (see `kg.extract.batching`)."""
+        return in_batches(self, docs, batch_size)
+
 
 def _label_of(ents: list[Span], long_span: Span, short_span: Span) -> tuple[str | None, str]:
     """Type of a definition: the knowledge base's word on either form, else the long form's head word."""
@@ -178,11 +185,26 @@ def _label_of(ents: list[Span], long_span: Span, short_span: Span) -> tuple[str 
     return label, ""
 
 
+@lru_cache(maxsize=4096)
+def short_form_pattern(short: str) -> re.Pattern[str]:
+    """Where a short form (or its plural) is written as a whole word, not inside a longer name.
+
+    The pattern starts with the short form itself and checks the character before it afterwards,
+    with a lookbehind over both: starting with a literal lets sre find the candidates with a fast
+    string search, where a leading lookbehind made it try the pattern at every character. Compiled
+    patterns are kept here: the few hundred short forms of a corpus overflowed `re`'s own cache.
+
+    >>> [m.span() for m in short_form_pattern("LLM").finditer("LLMs, MLLM, LLM-based, LLM")]
+    [(0, 4), (23, 26)]
+    """
+    literal = re.escape(short)
+    return re.compile(rf"{literal}(?<![\w-]{literal})s?(?![\w-])")
+
+
 def _occurrences(doc: Doc, short: str) -> list[tuple[int, int]]:
     """Token spans where the short form (or its plural) is written as a whole word."""
-    pattern = re.compile(r"(?<![\w-])" + re.escape(short) + r"s?(?![\w-])")
     out: list[tuple[int, int]] = []
-    for match in pattern.finditer(doc_text(doc)):
+    for match in short_form_pattern(short).finditer(doc_text(doc)):
         span = doc.char_span(match.start(), match.end())
         if span is not None:
             out.append((span.start, span.end))

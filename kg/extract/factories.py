@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 from kg.extract.abbreviations import AbbreviationTagger
 from kg.extract.claims import find_claims, split_sentences
 from kg.extract.known_entities import KnownEntityMatcher
+from kg.extract.numbers import find_quantities
 from kg.extract.patterns import NamePatterns
 from kg.extract.spans import entities, source_text
 from kg.kb import read_kb
@@ -44,10 +45,12 @@ def find_claims_in_doc(doc: Doc) -> Doc:
     field = doc.user_data.get("kg_field", "abstract")
     text = source_text(doc)
     sentences = split_sentences(text)
-    mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
-                for e in entities(doc)]
     doc.user_data["kg_sentences"] = sentences
-    doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions)
+    quantities = find_quantities(text)
+    # Most texts state no number: their entities need no Mentions.
+    mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
+                for e in entities(doc)] if quantities else []
+    doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions, quantities=quantities)
     return doc
 
 

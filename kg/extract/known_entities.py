@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kg.extract.batching import in_batches
 from kg.extract.heads import DATASET_HEADS
 from kg.extract.spans import make_span, merge_entities
 from kg.kb import KBEntry
@@ -77,12 +78,18 @@ class KnownEntityMatcher:
 
     def __init__(self, nlp: Language, entries: Iterable[KBEntry]) -> None:
         self.by_id: dict[str, KBEntry] = {}
+        # Each entry by its match id (the id of its name in the StringStore), with the ids of its
+        # label and name: a Span built from ids skips the StringStore lookups of one built from strings.
+        strings = nlp.vocab.strings
+        self.by_key: dict[int, tuple[KBEntry, int, int]] = {}
+        self.source = strings.add("kb")
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         sensitive: dict[str, list[str]] = {}
         insensitive: dict[str, list[str]] = {}
         for entry in entries:
             self.by_id[entry.id] = entry
+            self.by_key[strings.add(entry.id)] = (entry, strings.add(entry.type), strings.add(entry.id))
             for name in entry.forms:
                 for variant in name_variants(name):
                     target = sensitive if is_case_sensitive(variant) else insensitive
@@ -95,17 +102,20 @@ class KnownEntityMatcher:
         merge_entities(doc, self._spans(doc), override=True)
         return doc
 
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """The component over `batch_size` Docs at a time (see `kg.extract.batching`)."""
+        return in_batches(self, docs, batch_size)
+
     def _spans(self, doc: Doc) -> Iterator[Any]:
-        best: dict[tuple[int, int], KBEntry] = {}
-        strings = doc.vocab.strings
+        best: dict[tuple[int, int], tuple[KBEntry, int, int]] = {}
         for matcher in (self.exact, self.lower):
             for match_id, start, end in matcher(doc):
-                entry = self.by_id[strings[match_id]]
+                found = self.by_key[match_id]
                 key = (start, end)
-                if key not in best or self._prefer(doc, end, entry, best[key]):
-                    best[key] = entry
-        for (start, end), entry in best.items():
-            yield make_span(doc, start, end, entry.type, "kb", entry.id)
+                if key not in best or self._prefer(doc, end, found[0], best[key][0]):
+                    best[key] = found
+        for (start, end), (_, label, kb_id) in best.items():
+            yield make_span(doc, start, end, label, self.source, kb_id)
 
     @staticmethod
     def _prefer(doc: Doc, end: int, new: KBEntry, old: KBEntry) -> bool:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from typing import Final
 
 from kg.types import Quantity
@@ -162,10 +163,91 @@ _WORD_CORE = rf"""
 )"""
 
 _CITE = rf"(?P<cite>\[{_SP}*[0-9]{{1,3}}(?:{_SP}*[,;–-]{_SP}*[0-9]{{1,3}})*{_SP}*\]|\([0-9]{{1,2}}\))"
+_GLUED = r"[\w.@^{\\\-‐'’]"  # a character a number or number word may not follow
 
 _PATTERN: Final[re.Pattern[str]] = re.compile(
-    rf"{_CITE}|(?<![\w.@^{{\\\-‐'’])(?:{_DIGIT_CORE}|{_WORD_CORE}){_UNIT}?", re.VERBOSE
+    rf"{_CITE}|(?<!{_GLUED})(?:{_DIGIT_CORE}|{_WORD_CORE}){_UNIT}?", re.VERBOSE
 )
+
+# --- where a match may start ---------------------------------------------------------------------
+# `_PATTERN.finditer` would try the grammar at every character: its first op (an alternation behind
+# a lookbehind) gives sre no first character to skip ahead with, and at about 100 ns a try that was
+# two thirds of `find_quantities`'s time, for one match per 500 characters. The scans below find the
+# positions where a match may start instead; each begins with a literal or a character set, so sre
+# skips the text between hits in a tight C loop. Their hits are a superset of the match starts (the
+# grammar's own conditions are checked again by `_PATTERN.match`), so `_matches` finds what finditer
+# finds, in about a third of the time.
+
+
+def _literal_alt(words: list[str]) -> str:
+    """An alternation of lower-case words that also matches them capitalised, one branch per first letter.
+
+    Unlike `_cased_alt`'s `[Tt](?:...)` branches, each branch starts with a literal: sre rejects it
+    with one comparison, which makes the scans below about a third faster.
+
+    >>> _literal_alt(["two", "ten"])
+    't(?:wo|en)|T(?:wo|en)'
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for lower, rests in by_first.items()
+                    for first in (lower, lower.upper()))
+
+
+# The words a word-led form begins with, as prefixes ("halv" for halves/halved/halving; "tens"
+# and "tenfold" start with "ten"); "between" before its first number; "a", "an" and "one" before
+# "order", "third", "quarter", ...
+_LEADING_WORDS = (
+    "twice", "thrice", "double", "tripl", "quadrupl", "half", "halv", "hundreds", "thousands",
+    "millions", "billions", "dozens", *_WORDNUMS,
+)
+_LEADING = (
+    _literal_alt(sorted(w for w in _LEADING_WORDS if not any(w != v and w.startswith(v) for v in _LEADING_WORDS)))
+    + rf"|[Bb]etween{_SP}+\.?[0-9]|[Aa]n?[{_SP[1:-1]}-]+(?:or|th|qu|fi|te)"
+)
+_LEADING_AT: Final[re.Pattern[str]] = re.compile(_LEADING)
+
+# A citation bracket, or a digit, sign or point that no glued character precedes: a match starts at it.
+_AT_START: Final[re.Pattern[str]] = re.compile(
+    rf"[\[(\-+−.0-9](?:(?<=[\[(])(?={_SP}*[0-9])|(?<!{_GLUED}.)(?=\.?[0-9]|(?<=[0-9])))"
+)
+# A space, or another character a number may follow, before a leading word: a match may start after
+# it. (The second scan's class is the complement of `_GLUED` with `\w` spelled out for ASCII only:
+# non-ASCII letters are hits too, which `_PATTERN`'s own lookbehind then rejects.)
+_BEFORE_WORD: Final[tuple[re.Pattern[str], ...]] = (
+    re.compile(rf" (?={_LEADING})"),
+    re.compile(rf"[^ a-zA-Z0-9_.@^{{\\\-‐'’](?={_LEADING})"),
+)
+
+
+def _match_starts(text: str) -> list[int]:
+    """Positions of `text` where `_PATTERN` may match, in order: a superset of its match starts."""
+    starts = [m.start() for m in _AT_START.finditer(text)]
+    for scan in _BEFORE_WORD:
+        starts.extend(m.end() for m in scan.finditer(text))
+    if _LEADING_AT.match(text):  # a leading word at the very start has nothing before it
+        starts.append(0)
+    return sorted(set(starts))
+
+
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_PATTERN.finditer(text)`, found by trying `_PATTERN.match` at `_match_starts` only.
+
+    Like finditer, the next match is looked for where the previous one ended (no match is empty).
+
+    >>> t = "GPT-4 [12] reaches twice 92.3% (1) on CIFAR-10, -0.5 vs. .5 and a third"
+    >>> [m.group() for m in _matches(t)] == [m.group() for m in _PATTERN.finditer(t)]
+    True
+    """
+    match = _PATTERN.match
+    end = 0
+    for start in _match_starts(text):
+        if start >= end:
+            m = match(text, start)
+            if m is not None:
+                end = m.end()
+                yield m
 
 # Small helper patterns run on a bounded slice around one match.
 _FROM_BEFORE = re.compile(r"(?i)\bfrom\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|~\s*)?$")
@@ -338,7 +420,7 @@ def find_quantities(text: str) -> list[Quantity]:
     if not text:
         return out
     prev_end = -1
-    for m in _PATTERN.finditer(text):
+    for m in _matches(text):
         if m.group("cite") is not None:
             continue
         try:

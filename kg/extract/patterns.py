@@ -9,10 +9,16 @@ after it or "on" before it makes it a dataset, otherwise a method.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+import numpy as np
+from spacy.attrs import FLAG19, IDX, LENGTH
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
+from kg.errors import KgError
+from kg.extract.batching import in_batches
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -47,23 +53,99 @@ _ADJECTIVE_TAILS = frozenset({
 _SETTING_WORDS = frozenset({"bit", "bits", "d", "shot", "way", "layer", "layers", "fold", "th", "nd", "st"})
 
 
+_JOINERS = frozenset({"-", "/"})
+
+
+def _is_joiner(word: str) -> bool:
+    """ "-" and "/", which join the parts of a compound name ("MT-DNN", "7B/13B")."""
+    return word in _JOINERS
+
+
+def _may_start_shape(word: str) -> bool:
+    """A word that is a name by its shape alone ("ShiftQuant", not "PyTorch"), or a dataset word.
+
+    (A compound such as "MT-DNN" starts at the token before a joiner, whatever its shape.)
+    """
+    return (bool(_INNER_CAPS.match(word)) and word not in _NOT_NAMES) or word.lower() in DATASET_HEADS
+
+
+def _is_propose_cue(word: str) -> bool:
+    """A word after which a new name is a proposed method ("propose", "called")."""
+    return word.lower() in _PROPOSE_CUES
+
+
+def _may_start_rule(word: str) -> bool:
+    """A word one of the rules below starts from: a joiner, a possible shape start or a cue."""
+    return _is_joiner(word) or _may_start_shape(word) or _is_propose_cue(word)
+
+
+def lexeme_flag(vocab: Vocab) -> int:
+    """The id of the lexeme flag `_may_start_rule` in `vocab`, added (on a free bit) on first use.
+
+    spaCy computes a flag once per distinct word and keeps it on the lexeme, so `Doc.to_array` reads
+    it for every token at C speed: finding the few tokens the rules start from this way replaced
+    Python loops over every token's text, which cost more than the rules themselves.
+
+    >>> import spacy
+    >>> vocab = spacy.blank("en").vocab
+    >>> lexeme_flag(vocab) == lexeme_flag(vocab)
+    True
+    """
+    getters: dict[int, Any] = vocab.lex_attr_getters  # type: ignore[attr-defined]
+    flag = next((key for key, func in getters.items() if func is _may_start_rule), None)
+    if flag is None:
+        # the bits below FLAG19 are spaCy's own (IS_ALPHA, ..., and the retired IS_OOV)
+        flag = next((bit for bit in range(FLAG19, 64) if bit not in getters), None)
+        if flag is None:
+            raise KgError("no free lexeme flag left in the vocabulary for kg's name patterns")
+        vocab.add_flag(_may_start_rule, flag)
+    return flag
+
+
 class _Tokens:
-    """Plain Python views of a Doc's tokens, built once: the loops below touch no Token objects."""
+    """Plain Python views of a Doc's tokens, built once: the loops below touch no Token objects.
 
-    __slots__ = ("doc", "ends", "lower", "n", "starts", "taken", "text")
+    Offsets are read for every token, a token's text only when a rule looks at it: the tokens the
+    rules start from are the few that carry the lexeme flag of `lexeme_flag`.
+    """
 
-    def __init__(self, doc: Doc) -> None:
+    __slots__ = ("before_joiner", "cues", "doc", "ends", "n", "shape_starts", "source", "starts", "taken")
+
+    def __init__(self, doc: Doc, flag: int) -> None:
         self.doc = doc
-        starts, lengths = doc.to_array(["IDX", "LENGTH"]).T.tolist()
-        text = doc_text(doc)
-        self.starts = starts
-        self.ends = [a + n for a, n in zip(starts, lengths, strict=True)]
-        self.text = [text[a:b] for a, b in zip(starts, self.ends, strict=True)]
-        self.lower = [t.lower() for t in self.text]
-        self.n = len(self.text)
+        self.source = doc_text(doc)
+        table = doc.to_array([IDX, LENGTH, flag])
+        self.starts: list[int] = table[:, 0].tolist()
+        self.ends: list[int] = (table[:, 0] + table[:, 1]).tolist()
+        self.n = len(self.starts)
+        self.before_joiner: list[int] = []  # tokens followed by "-" or "/"
+        self.shape_starts: list[int] = []  # tokens a shape may start at
+        self.cues: list[int] = []  # "propose", "called", ...
+        for i in np.flatnonzero(table[:, 2]).tolist():
+            word = self.text(i)
+            if _is_joiner(word):  # and so neither of the others
+                if i:
+                    self.before_joiner.append(i - 1)
+                continue
+            if _may_start_shape(word):
+                self.shape_starts.append(i)
+            if _is_propose_cue(word):
+                self.cues.append(i)
         # whether each token is inside an entity already found
         self.taken = [False] * self.n
         self.take(entities(doc))
+
+    def text(self, i: int) -> str:
+        """The text of token `i`."""
+        return self.source[self.starts[i]:self.ends[i]]
+
+    def lower(self, i: int) -> str:
+        """The lower-cased text of token `i`."""
+        return self.source[self.starts[i]:self.ends[i]].lower()
+
+    def texts(self, start: int, end: int) -> list[str]:
+        """The texts of tokens `start` to `end` (exclusive)."""
+        return [self.source[a:b] for a, b in zip(self.starts[start:end], self.ends[start:end], strict=True)]
 
     def spaced(self, i: int) -> bool:
         """Whether whitespace follows token `i`."""
@@ -78,9 +160,8 @@ class _Tokens:
 def _compound_end(toks: _Tokens, start: int) -> int:
     """End of a hyphen-joined compound starting at `start` ("MT-DNN", "Llama-2-7B"), or `start`."""
     end = start + 1
-    text = toks.text
-    while (end + 1 < toks.n and text[end] in {"-", "/"} and not toks.spaced(end - 1)
-           and not toks.spaced(end) and text[end + 1][:1].isalnum()):
+    while (end + 1 < toks.n and toks.text(end) in _JOINERS and not toks.spaced(end - 1)
+           and not toks.spaced(end) and toks.text(end + 1)[:1].isalnum()):
         end += 2
     return end
 
@@ -92,48 +173,47 @@ def _is_model_compound(parts: list[str]) -> bool:
         return False
     has_acronym = any(_ACRONYM.match(p) and len(p) >= 2 for p in parts)
     has_inner_caps = any(_INNER_CAPS.match(p) for p in parts)
-    has_version = any(_VERSION.match(p) for p in parts[1:])
     if not (has_acronym or has_inner_caps):
         return False
+    has_version = any(_VERSION.match(p) for p in parts[1:])
     return has_version or (has_acronym and any(p[:1].isupper() for p in parts[1:])) or has_inner_caps
 
 
 def _type_from_context(toks: _Tokens, start: int, end: int) -> str:
-    if end < toks.n and toks.lower[end] in DATASET_HEADS:
+    after = toks.lower(end) if end < toks.n else ""
+    if after in DATASET_HEADS:
         return "DATASET"
-    if end < toks.n and toks.lower[end] in METHOD_HEADS:
+    if after in METHOD_HEADS:
         return "METHOD"
-    if start > 0 and toks.lower[start - 1] in {"on", "from"}:
+    if start > 0 and toks.lower(start - 1) in {"on", "from"}:
         return "DATASET"
     return "METHOD"
 
 
 def _candidates(toks: _Tokens) -> list[int]:
-    """The tokens a shape span can start at, in order: those followed by "-" or "/", those with a
-    capital after their first letter, and dataset words. Finding them with comprehensions keeps the
-    per-token Python work of the loop below to the few tokens that matter."""
-    text, lower = toks.text, toks.lower
-    before_joiner = [i - 1 for i, t in enumerate(text) if i and (t == "-" or t == "/")]
-    shaped = [i for i, (t, low) in enumerate(zip(text, lower, strict=True))
-              if (t != low and t[1:] != low[1:]) or low in DATASET_HEADS]
-    return sorted({*before_joiner, *shaped})
+    """The tokens a shape span can start at, in order: those followed by "-" or "/", names by their
+    shape alone, and dataset words."""
+    return sorted({*toks.before_joiner, *toks.shape_starts})
 
 
 def _shape_spans(toks: _Tokens, is_title: bool) -> Iterator[Span]:
-    doc, text, taken = toks.doc, toks.text, toks.taken
+    doc, taken = toks.doc, toks.taken
     free = 0  # tokens before this one belong to a compound already looked at
     for i in _candidates(toks):
-        if i < free or taken[i] or not text[i][:1].isalpha():
+        if i < free or taken[i]:
+            continue
+        word = toks.text(i)
+        if not word[:1].isalpha():
             continue
         end = free = _compound_end(toks, i)
         if any(taken[i:end]):
             continue
         if end - i > 1:
-            if _is_model_compound([t for t in text[i:end] if t not in {"-", "/"}]):
+            if _is_model_compound([t for t in toks.texts(i, end) if t not in _JOINERS]):
                 yield make_span(doc, i, end, _type_from_context(toks, i, end), "pattern")
-        elif _INNER_CAPS.match(text[i]) and text[i] not in _NOT_NAMES:
+        elif _INNER_CAPS.match(word) and word not in _NOT_NAMES:
             yield make_span(doc, i, end, _type_from_context(toks, i, end), "pattern")
-        elif not is_title and toks.lower[i] in DATASET_HEADS:
+        elif not is_title and word.lower() in DATASET_HEADS:
             span = _named_dataset_before(toks, i)
             if span is not None:
                 yield span
@@ -141,35 +221,33 @@ def _shape_spans(toks: _Tokens, is_title: bool) -> Iterator[Span]:
 
 def _named_dataset_before(toks: _Tokens, head: int) -> Span | None:
     """ "the Penn Treebank corpus": the capitalised words right before a dataset word."""
-    text = toks.text
     start = head
     while start > 1:
-        prev = text[start - 1]
+        prev = toks.text(start - 1)
         if toks.taken[start - 1]:
             break
         if prev[:1].isupper() or _NUMBER.match(prev) or prev == "-":
             start -= 1
             continue
         break
-    if start == head or text[start] == "-" or not any(t[:1].isupper() for t in text[start:head]):
+    if start == head or toks.text(start) == "-" or not any(t[:1].isupper() for t in toks.texts(start, head)):
         return None
-    if start > 0 and toks.lower[start - 1] not in {"the", "our", "new", "a", "and", "on", "of", ","}:
+    if start > 0 and toks.lower(start - 1) not in {"the", "our", "new", "a", "and", "on", "of", ","}:
         return None
     return make_span(toks.doc, start, head, "DATASET", "pattern")
 
 
 def _named_after_cue(toks: _Tokens) -> Iterator[Span]:
     """ "we propose X", "a model called X": the name right after the cue is a method."""
-    text, taken = toks.text, toks.taken
-    for cue, lower in enumerate(toks.lower):
-        if lower not in _PROPOSE_CUES:
-            continue
+    taken = toks.taken
+    for cue in toks.cues:
+        lower = toks.lower(cue)
         i = cue + 1
-        if i < toks.n and text[i] in {"\"", "'"}:
+        if i < toks.n and toks.text(i) in {"\"", "'"}:
             i += 1
         if i >= toks.n or taken[i]:
             continue
-        first = text[i]
+        first = toks.text(i)
         if not (first[:1].isupper() and ((len(first) > 1 and any(c.isupper() for c in first[1:]))
                                          or lower in _NAMED_BY)):
             continue
@@ -181,8 +259,10 @@ def _named_after_cue(toks: _Tokens) -> Iterator[Span]:
 
 def title_name(doc: Doc) -> Span | None:
     """A title of the form "Name: what it does" names the method the paper proposes."""
-    for i, token in enumerate(doc):
-        if token.text == ":" and 0 < i <= 5:
+    if ":" not in doc_text(doc):  # most titles: no need to look at their tokens
+        return None
+    for i, token in enumerate(doc[:6]):  # the name is at most five tokens long
+        if token.text == ":" and i > 0:
             words = [t for t in doc[:i] if t.text not in {"-", "/"}]
             joined = not any(t.whitespace_ for t in doc[: i - 1])
             shaped = any(_INNER_CAPS.match(t.text) or _ACRONYM.match(t.text) or t.like_num for t in words)
@@ -196,9 +276,15 @@ def title_name(doc: Doc) -> Span | None:
 class NamePatterns:
     """Adds pattern-found names that the knowledge base did not already cover."""
 
+    def __init__(self) -> None:
+        self._vocab: Vocab | None = None
+        self._flag = 0
+
     def __call__(self, doc: Doc) -> Doc:
         is_title = bool(doc.user_data.get("kg_field") == "title")
-        toks = _Tokens(doc)
+        if doc.vocab is not self._vocab:
+            self._flag, self._vocab = lexeme_flag(doc.vocab), doc.vocab
+        toks = _Tokens(doc, self._flag)
         proposals = list(_named_after_cue(toks))
         if is_title:
             span = title_name(doc)
@@ -209,3 +295,7 @@ class NamePatterns:
         if proposals:
             merge_entities(doc, proposals)
         return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """The component over `batch_size` Docs at a time (see `kg.extract.batching`)."""
+        return in_batches(self, docs, batch_size)

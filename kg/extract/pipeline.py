@@ -8,7 +8,6 @@ Docs into `Extraction` records; spaCy objects never leave this package.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract import factories
-from kg.extract.abbreviations import AbbreviationSpan
+from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
 from kg.extract.claims import split_sentences
 from kg.extract.proposals import proposed_indices
 from kg.extract.spans import entities, make_doc
@@ -100,17 +99,7 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     abbreviations: list[Abbreviation] = []
     for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
         text = paper.text(field)  # type: ignore[arg-type]
-        for ent in entities(doc):
-            mentions.append(Mention(
-                field=field,  # type: ignore[arg-type]
-                start=ent.start_char,
-                end=ent.end_char,
-                text=text[ent.start_char:ent.end_char],
-                label=ent.label_,  # type: ignore[arg-type]
-                score=SOURCE_SCORES.get(ent.id_, 0.5),
-                source=ent.id_ or "kb",
-                kb_id=ent.kb_id_ or None,
-            ))
+        mentions.extend(_entity_mentions(doc, field, text))
         defined: list[AbbreviationSpan] = doc.user_data.get("kg_abbreviations", [])
         for abbr in defined:
             abbreviations.append(Abbreviation(
@@ -125,6 +114,17 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
                       abbreviations=tuple(abbreviations), proposes=tuple(proposes))
 
 
+def _entity_mentions(doc: Doc, field: str, text: str) -> list[Mention]:
+    """The Doc's entities as Mentions of `field` of `text` (each Span attribute is read once: the
+    string ones are lookups)."""
+    out: list[Mention] = []
+    for ent in entities(doc):
+        start, end, source = ent.start_char, ent.end_char, ent.id_
+        out.append(Mention(field, start, end, text[start:end], ent.label_,  # type: ignore[arg-type]
+                           SOURCE_SCORES.get(source, 0.5), source or "kb", ent.kb_id_ or None))
+    return out
+
+
 def _short_forms_in_title(title: str, mentions: list[Mention], abbreviations: list[Abbreviation]) -> list[Mention]:
     """Short forms the abstract defines, where the title uses them without a definition."""
     taken = [(m.start, m.end) for m in mentions if m.field == "title"]
@@ -136,7 +136,7 @@ def _short_forms_in_title(title: str, mentions: list[Mention], abbreviations: li
         long_mention = by_long.get(("abstract", abbr.long_start))
         if long_mention is None:
             continue
-        for match in re.finditer(r"(?<![\w-])" + re.escape(abbr.short) + r"s?(?![\w-])", title):
+        for match in short_form_pattern(abbr.short).finditer(title):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append((match.start(), match.end()))

@@ -20,6 +20,13 @@ _CUE = re.compile(
     r"|\b(?:called|named|termed|dubbed|coined)\b",
     re.IGNORECASE,
 )
+# The same pattern (all lower case) with case, for lower-cased ASCII sentences: sre rejects an
+# alternative whose first character differs without entering it, but enters every alternative of
+# a case-insensitive pattern, so this finds the same cues in about half the time.
+_CUE_LOWER = re.compile(_CUE.pattern)
+# Lower-cased words of which every `_CUE` match contains one ("propos" for propose and proposes).
+_CUE_WORDS = ("propos", "introduc", "present", "develop", "design", "devis", "put forward", "contribut", "build",
+              "called", "named", "termed", "dubbed", "coined")
 _NOVEL_AFTER = re.compile(r"^\s*(?:\([^)]*\))?\s*,\s*(?:a|an)\s+(?:novel|new|simple|unified|general)\b", re.I)
 
 
@@ -49,7 +56,7 @@ def proposed_indices(title: str, abstract: str, mentions: Sequence[Mention],
         in_sentence = [(i, m) for _, i, m in in_abstract[lo:hi]]
         if not in_sentence:
             continue
-        cues = [sent_start + c.end() for c in _CUE.finditer(sentence)]
+        cues = [sent_start + end for end in _cue_ends(sentence)]
         for cue_end in cues:
             after = [(i, m) for i, m in in_sentence if m.start >= cue_end]
             if after:
@@ -61,3 +68,23 @@ def proposed_indices(title: str, abstract: str, mentions: Sequence[Mention],
     # Every later mention of a proposed name in the same paper is the same proposal.
     chosen.update(i for i, m in methods if m.text.lower() in names)
     return sorted(chosen)
+
+
+def _cue_ends(sentence: str) -> list[int]:
+    """Where each proposal cue of `sentence` ends ("We propose", "a model called").
+
+    `_CUE` starts with a word boundary, which gives sre no first character to skip ahead to, so it
+    is tried at every character. For ASCII sentences (where only ASCII letters differ in case) the
+    lower-cased sentence is searched instead, first for the verbs with substring tests, which rule
+    out three sentences in four, then with `_CUE_LOWER`. (`re.IGNORECASE` also equates a few
+    non-ASCII letters with ASCII ones, "ſ" with "s": other sentences are searched with `_CUE`.)
+
+    >>> _cue_ends("We propose X."), _cue_ends("Results improve."), _cue_ends("a model dubbed Y")
+    ([10], [], [14])
+    """
+    if not sentence.isascii():
+        return [m.end() for m in _CUE.finditer(sentence)]
+    low = sentence.lower()
+    if not any(word in low for word in _CUE_WORDS):
+        return []
+    return [m.end() for m in _CUE_LOWER.finditer(low)]

@@ -15,8 +15,11 @@ from spacy.tokens import Doc, Span
 from kg.extract.textfold import fold
 
 
-def make_span(doc: Doc, start: int, end: int, label: str, source: str, kb_id: str = "") -> Span:
-    """A token span labelled with the entity type, its source and its knowledge-base id."""
+def make_span(doc: Doc, start: int, end: int, label: str | int, source: str | int, kb_id: str | int = "") -> Span:
+    """A token span labelled with the entity type, its source and its knowledge-base id.
+
+    Each of these is a string or its id in the Doc's StringStore (faster: no lookup).
+    """
     return Span(doc, start, end, label=label, kb_id=kb_id, span_id=source)
 
 

@@ -20,6 +20,11 @@ _TABLE.update({c: " " for c in range(0x7F, 0xA0)})
 _TABLE.update({ord(c): " " for c in "\u200b\u200c\u200d\u2060\ufeff"})
 
 
+# The same table for ASCII text (almost every abstract), as bytes: encoding, `bytes.translate` with
+# a 256-byte table and decoding take about a third of the time of `str.translate` with a dict.
+_ASCII_TABLE = bytes(ord(_TABLE.get(c, chr(c))) for c in range(128)) + bytes(range(128, 256))
+
+
 def fold(text: str) -> str:
     """The text with typographic variants replaced, one character for one.
 
@@ -27,5 +32,9 @@ def fold(text: str) -> str:
     'CIFAR-10 - 8-24'
     >>> len(fold("a\u00a0b")) == len("a\u00a0b")
     True
+    >>> fold("tab\\there\\x7f\\n") == fold("tab\\there\\x7f\\n\\u00e9")[:-1] == "tab here \\n"
+    True
     """
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
     return text.translate(_TABLE)
