@@ -6,7 +6,7 @@
 For each size a corpus is generated once by `benchmarks.generate` (and reused while it exists:
 ``<data>/corpus-<N>-s<seed>.jsonl``), then `kg.pipeline.build` runs on it in a child process of its
 own (so memory is its own), into a fresh output folder (no cache to reuse). Pipelines: the default
-one (rules + trained tagger; skipped with a note when kg/models/ner is absent), with `--fast` the
+one (rules + trained tagger; skipped with a note when kg/models/tagger is absent), with `--fast` the
 rules-only one instead, with `--fast-too` both. `--workers` applies to the default pipeline;
 `--fast-workers` (default 1) to the fast one, because cheap pipelines get slower with processes.
 

@@ -282,33 +282,50 @@ def _train_inputs(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...],
     return golds, corpora
 
 
+kind_option = click.option("--kind", type=click.Choice(["crf", "ner"]), default="crf", show_default=True,
+                           help="crf: kg's CRF (kg/train/crf.cfg), the shipped kind; ner: spaCy's NER "
+                                "(kg/train/ner.cfg), kept for comparison.")
+
+
 @main.command()
 @gold_option
 @corpus_option
-@click.option("--no-silver", is_flag=True, help="Train on the gold files only.")
+@kind_option
+@click.option("--no-silver", is_flag=True, help="Train on the gold files only (ner; the CRF never uses silver).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Pipeline directory to write (default: the model shipped in the package, kg/models/ner).")
-@click.option("--seed", default=0, show_default=True, help="Random seed of training and silver sampling.")
-@click.option("--max-steps", type=int, default=None, help="Training steps (default: the config's).")
+              help="Model directory to write (default: the tagger shipped in the package, kg/models/tagger).")
+@click.option("--seed", default=0, show_default=True, help="Random seed of training and silver sampling (ner).")
+@click.option("--max-steps", type=int, default=None, help="Training steps (ner; default: the config's).")
 @click.option("--silver-fraction", type=float, default=None,
-              help="Share of the silver papers drawn each epoch (default: the config's).")
+              help="Share of the silver papers drawn each epoch (ner; default: the config's).")
 @_friendly
-def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silver: bool, output: Path | None,
-          seed: int, max_steps: int | None, silver_fraction: float | None) -> None:
-    """Train kg's tagger (spaCy NER of kg/train/ner.cfg) on gold files plus
-    silver papers labelled by the rules; reproducible with the same seed.
+def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], kind: str, no_silver: bool,
+          output: Path | None, seed: int, max_steps: int | None, silver_fraction: float | None) -> None:
+    """Train kg's tagger on gold files: the CRF of kg/train/crf.cfg (deterministic),
+    or with --kind ner spaCy's NER plus silver papers labelled by the rules.
 
     \b
     Example:
-      kg train                                  # all of ../shared/gold -> kg/models/ner
-      kg train --gold mine.jsonl --no-silver -o /tmp/ner --max-steps 200
+      kg train                                  # all of ../shared/gold -> kg/models/tagger
+      kg train --gold mine.jsonl -o /tmp/tagger
+      kg train --kind ner --no-silver -o /tmp/ner --max-steps 200
     """
     from kg.extract.tagger import shipped_model
+
+    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver or kind == "crf")
+    def log(line: str) -> None:
+        click.echo(line, err=True)
+
+    if kind == "crf":
+        from kg.train.crf import train_crf
+
+        result = train_crf(golds, output or shipped_model(), log=log)
+        click.echo(f"kg: CRF tagger trained on {result.gold_docs} gold sequences, written to {result.model}", err=True)
+        return
     from kg.train.trainer import train_model
 
-    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver)
     result = train_model(golds, output or shipped_model(), corpus_paths=corpora, seed=seed, max_steps=max_steps,
-                         silver_fraction=silver_fraction, log=lambda line: click.echo(line, err=True))
+                         silver_fraction=silver_fraction, log=log)
     click.echo(f"kg: tagger trained on {result.gold_docs} gold and {result.silver_docs} silver docs, "
                f"written to {result.model}", err=True)
 
@@ -322,10 +339,11 @@ def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silve
 @click.option("-k", "--folds", "k", default=5, show_default=True, help="Number of folds.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
 @click.option("--only-fold", "only_folds", type=int, multiple=True, help="Run only this fold (repeatable).")
-@click.option("--max-steps", type=int, default=None, help="Training steps per fold (default: the config's).")
+@click.option("--max-steps", type=int, default=None, help="Training steps per fold (ner; default: the config's).")
+@kind_option
 @_friendly
 def cv(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silver: bool, outdir: Path, k: int,
-       seed: int, only_folds: tuple[int, ...], max_steps: int | None) -> None:
+       seed: int, only_folds: tuple[int, ...], max_steps: int | None, kind: str) -> None:
     """Cross-validate the tagger: k folds by record id, one model per fold trained
     without it, every pipeline variant scored on it with kg eval; prints mean ± sd.
 
@@ -335,8 +353,8 @@ def cv(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], no_silver: 
     """
     from kg.train.cv import cross_validate
 
-    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver)
-    result = cross_validate(golds, outdir, k=k, seed=seed, only_folds=list(only_folds) or None,
+    golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver or kind == "crf")
+    result = cross_validate(golds, outdir, k=k, seed=seed, only_folds=list(only_folds) or None, kind=kind,
                             corpus_paths=corpora, max_steps=max_steps, log=lambda line: click.echo(line, err=True))
     click.echo(result.markdown())
 

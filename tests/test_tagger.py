@@ -73,6 +73,14 @@ def test_ner_only_keeps_the_tagger_alone(blank: Language) -> None:
     assert _ents(doc) == [("deep residual networks", "METHOD", "ner")]
 
 
+def test_ner_only_keeps_the_rule_span_where_both_found_the_same_entity(blank: Language) -> None:
+    doc = _doc(blank)
+    found = [make_span(doc, 3, 5, "METHOD", "ner"), make_span(doc, 8, 9, "DATASET", "ner")]
+    combine(doc, found, "ner_only")
+    assert _ents(doc) == [("residual networks", "METHOD", "kb"), ("FooBench", "DATASET", "ner")]
+    assert doc.ents[0].kb_id_ == "method/x"  # same span and label: the knowledge-base id is kept
+
+
 def test_ner_first_lets_longer_and_identical_rule_spans_win(blank: Language) -> None:
     doc = _doc(blank)
     combine(doc, _ner(doc), "ner_first")

@@ -34,10 +34,11 @@ def _make_name_patterns(nlp: Language, name: str) -> NamePatterns:
     return NamePatterns()
 
 
-def _make_tagger(nlp: Language, name: str, model_path: str | None, mode: str) -> Any:
+def _make_tagger(nlp: Language, name: str, model_path: str | None, mode: str | None,
+                 kb_paths: list[str] | None) -> Any:
     from kg.extract.tagger import Tagger
 
-    return Tagger(nlp, model_path, mode)
+    return Tagger(nlp, model_path, mode, kb_paths)
 
 
 def find_claims_in_doc(doc: Doc) -> Doc:
@@ -63,7 +64,7 @@ _FACTORIES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "kg_abbreviations": (_make_abbreviations, {}),
     "kg_name_patterns": (_make_name_patterns, {}),
     "kg_claims": (_make_claims, {}),
-    "kg_tagger": (_make_tagger, {"model_path": None, "mode": "ner_first"}),
+    "kg_tagger": (_make_tagger, {"model_path": None, "mode": None, "kb_paths": None}),
 }
 
 

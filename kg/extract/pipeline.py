@@ -24,7 +24,7 @@ from kg.extract.spans import entities, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
-PIPELINE_VERSION = "tagger-1"
+PIPELINE_VERSION = "crf-1"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
 SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
@@ -54,7 +54,7 @@ def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = Fals
     nlp.add_pipe("kg_abbreviations")
     nlp.add_pipe("kg_name_patterns")
     if not fast:
-        tagger: dict[str, Any] = {"model_path": str(model) if model is not None else None}
+        tagger: dict[str, Any] = {"model_path": str(model) if model is not None else None, "kb_paths": paths}
         if mode is not None:
             tagger["mode"] = mode
         nlp.add_pipe("kg_tagger", config=tagger)

@@ -1,10 +1,15 @@
-"""The trained tagger inside kg's pipeline: runs the shipped NER and combines its spans with the rules'.
+"""The trained tagger inside kg's pipeline: runs a model trained by `kg train` and combines its spans with the rules'.
 
-The NER (trained by `kg train`, shipped in `kg/models/ner`) is run on each Doc with the rules'
-entities set aside, so it predicts freely; its spans are then combined with what the knowledge base,
-abbreviations and patterns found. The combination (`mode`) was chosen by cross-validation (`kg cv`
-scores all of them; `ner_first` is the default: best on TDMSci's exact spans, close to `fill` on
-SciREX's overlapping spans):
+Two kinds of model, told apart by their meta.json:
+- ``crf`` (the one shipped in `kg/models/tagger`): kg's CRF (`kg.extract.crf`), which reads the rules'
+  spans as features and so decides itself when a knowledge-base, abbreviation or pattern find is an
+  entity;
+- ``ner``: a spaCy NER pipeline (`kg train --kind ner`), run with the rules' entities set aside so it
+  predicts freely.
+
+The tagger's spans are then combined with what the knowledge base, abbreviations and patterns found.
+The combination (`mode`) was chosen by cross-validation (`kg cv` scores all of them) and is recorded in
+the model's meta.json: `ner_only` for the CRF, `ner_first` for the spaCy NER.
 
 - ``"fill"``: known names win everywhere; the tagger only adds spans where nothing was found;
 - ``"override"``: sure names (multi-word or case-matched knowledge-base names, abbreviation
@@ -14,7 +19,8 @@ SciREX's overlapping spans):
   rule spans where they are free;
 - ``"ner_first"``: the tagger's spans first; a rule span displaces them where it is longer, and
   keeps its label and knowledge-base id where both found the same span;
-- ``"ner_only"``: the tagger's spans alone (for measurement).
+- ``"ner_only"``: the tagger's spans alone; where a rule found the very same span with the same label,
+  the rule's span (its source and knowledge-base id) stands for it.
 """
 
 from __future__ import annotations
@@ -35,12 +41,25 @@ from kg.extract.spans import entities, make_span, merge_entities, set_entities
 
 MODES = ("fill", "override", "sure_first", "ner_first", "ner_only")
 DEFAULT_MODE = "ner_first"
+"""The mode of a model whose meta.json names none (spaCy NER models trained before modes were recorded)."""
 SURE_SOURCES = frozenset({"abbrev"})
+KINDS = ("crf", "ner")
 
 
 def shipped_model() -> Path:
-    """The directory of the trained pipeline shipped inside the package."""
-    return Path(str(resources.files("kg.models").joinpath("ner")))
+    """The directory of the trained tagger shipped inside the package."""
+    return Path(str(resources.files("kg.models").joinpath("tagger")))
+
+
+def model_meta(model: str | Path | None = None) -> dict[str, Any]:
+    """kg's part of a trained model's meta.json (kind, mode, trained_on, ...); {} when unreadable."""
+    path = Path(model) if model is not None else shipped_model()
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    kg_meta = meta.get("kg", {}) if isinstance(meta, dict) else {}
+    return dict(kg_meta) if isinstance(kg_meta, dict) else {}
 
 
 @lru_cache(maxsize=4)
@@ -52,12 +71,7 @@ def _load(path: str) -> Language:
 
 def trained_on(model: str | Path | None = None) -> dict[str, list[str]]:
     """The gold files and record ids a trained model was trained on (from its meta), by file name."""
-    path = Path(model) if model is not None else shipped_model()
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return dict(meta.get("kg", {}).get("trained_on", {}))
+    return dict(model_meta(model).get("trained_on", {}))
 
 
 def rule_features(doc: Doc, ents: Iterable[Span]) -> None:
@@ -102,7 +116,8 @@ def combine(doc: Doc, found: list[Span], mode: str) -> None:
         merge_entities(doc, found)
         merge_entities(doc, [e for e in rules if not is_sure(e)])
     elif mode == "ner_only":
-        set_entities(doc, found)
+        same = {(e.start, e.end, e.label_): e for e in entities(doc)}
+        set_entities(doc, [same.get((s.start, s.end, s.label_), s) for s in found])
     elif mode == "ner_first":
         rules = entities(doc)
         known = {(e.start, e.end) for e in rules}
@@ -113,39 +128,84 @@ def combine(doc: Doc, found: list[Span], mode: str) -> None:
 
 
 class Tagger:
-    """spaCy component: the trained NER of `model_path`, combined with the rules' entities by `mode`."""
+    """spaCy component: the trained model of `model_path` (the shipped one when None), combined with the
+    rules' entities by `mode` (the model's own recorded mode when None)."""
 
-    def __init__(self, nlp: Language, model_path: str | None, mode: str = DEFAULT_MODE) -> None:
-        if mode not in MODES:
-            raise KgError(f"unknown tagger mode {mode!r}; use {', '.join(MODES)}")
+    def __init__(self, nlp: Language, model_path: str | None, mode: str | None = None,
+                 kb_paths: list[str] | None = None) -> None:
         path = Path(model_path) if model_path else shipped_model()
         if not (path / "meta.json").is_file():
             raise KgError(f"no trained tagger at {path}; train one with `kg train` or use --fast")
-        trained = _load(str(path))
-        ner: Any = trained.get_pipe("ner")
-        self.ner = ner
-        self.rule_features = bool(trained.meta.get("kg", {}).get("rule_features", False))
+        meta = model_meta(path)
+        kind = str(meta.get("kind", "ner"))
+        if kind not in KINDS:
+            raise KgError(f"{path}: unknown tagger kind {kind!r}; use {', '.join(KINDS)}")
+        mode = mode or str(meta.get("mode", DEFAULT_MODE))
+        if mode not in MODES:
+            raise KgError(f"unknown tagger mode {mode!r}; use {', '.join(MODES)}")
+        self.kind = kind
         self.mode = mode
         self.path = path
-        for label in ner.labels:
-            nlp.vocab.strings.add(label)
+        self._predict = _CrfModel(path, meta, kb_paths) if kind == "crf" else _NerModel(nlp, path)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):  # type: ignore[no-untyped-call]
-            saved = [entities(doc) for doc in batch]
-            for doc, rules in zip(batch, saved, strict=True):
-                if self.rule_features:
-                    rule_features(doc, rules)
-                doc.set_ents([], default="missing")
-            self.ner.set_annotations(batch, self.ner.predict(batch))
-            for doc, rules in zip(batch, saved, strict=True):
-                found = [make_span(doc, e.start, e.end, e.label_, "ner") for e in doc.ents]
-                set_entities(doc, rules)
-                combine(doc, found, self.mode)
+            found = self._predict(batch)
+            for doc, spans in zip(batch, found, strict=True):
+                combine(doc, spans, self.mode)
             yield from batch
+
+
+class _CrfModel:
+    """kg's CRF: features from each Doc's tokens and the rules' spans, then CRFsuite's labels."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], kb_paths: list[str] | None) -> None:
+        from kg.extract.crf import FEATURE_GROUPS, CrfTagger, FeatureExtractor
+        from kg.kb import read_kb
+
+        model = path / str(meta.get("model_file", "crf.model"))
+        if not model.is_file():
+            raise KgError(f"{path}: the CRF model file {model.name} is missing; retrain with `kg train`")
+        self.crf = CrfTagger(model)
+        self.features = FeatureExtractor(read_kb(kb_paths), meta.get("feature_groups", FEATURE_GROUPS))
+
+    def __call__(self, batch: list[Doc]) -> list[list[Span]]:
+        from kg.extract.crf import rule_tags
+
+        out = []
+        for doc in batch:
+            tags = rule_tags(len(doc), ((e.start, e.end, e.id_ or "kb", e.label_) for e in entities(doc)))
+            spans = self.crf.spans(self.features([t.text for t in doc], tags))
+            out.append([make_span(doc, start, end, label, "ner") for start, end, label in spans])
+        return out
+
+
+class _NerModel:
+    """A spaCy NER pipeline, run on each Doc with the rules' entities set aside (restored afterwards)."""
+
+    def __init__(self, nlp: Language, path: Path) -> None:
+        trained = _load(str(path))
+        ner: Any = trained.get_pipe("ner")
+        self.ner = ner
+        self.rule_features = bool(trained.meta.get("kg", {}).get("rule_features", False))
+        for label in ner.labels:
+            nlp.vocab.strings.add(label)
+
+    def __call__(self, batch: list[Doc]) -> list[list[Span]]:
+        saved = [entities(doc) for doc in batch]
+        for doc, rules in zip(batch, saved, strict=True):
+            if self.rule_features:
+                rule_features(doc, rules)
+            doc.set_ents([], default="missing")
+        self.ner.set_annotations(batch, self.ner.predict(batch))
+        out = []
+        for doc, rules in zip(batch, saved, strict=True):
+            out.append([make_span(doc, e.start, e.end, e.label_, "ner") for e in doc.ents])
+            set_entities(doc, rules)
+        return out
 
 
 def training_overlap(ids: Iterable[str], model: str | Path | None = None) -> int:

@@ -75,25 +75,39 @@ class CVResult:
         return "\n".join(lines)
 
 
+def trainer_of(kind: str) -> TrainFn:
+    """The training function of a tagger kind ("crf" or "ner")."""
+    from kg.errors import OptionError
+
+    if kind == "crf":
+        from kg.train.crf import train_crf
+
+        return train_crf
+    if kind == "ner":
+        from kg.train.trainer import train_model
+
+        return train_model
+    raise OptionError(f"unknown tagger kind {kind!r}; use crf, ner")
+
+
 def cross_validate(gold_paths: Sequence[str | Path], outdir: str | Path, *, k: int = 5, seed: int = 0,
                    modes: Sequence[str] | None = None, only_folds: Sequence[int] | None = None,
-                   reuse: bool = True, train_fn: TrainFn | None = None, log: Callable[[str], None] = print,
-                   **train_kwargs: Any) -> CVResult:
+                   reuse: bool = True, train_fn: TrainFn | None = None, kind: str = "crf",
+                   log: Callable[[str], None] = print, **train_kwargs: Any) -> CVResult:
     """Trains one model per fold (into `outdir/fold-N/model`) and scores every variant on the held-out fold.
 
     `modes` are the combination modes to score (all of them by default); the rules-only pipeline is
     always scored as `rules`. With `reuse`, a fold whose model already exists is not trained again.
-    `train_fn` (default `kg.train.trainer.train_model`) gets the gold paths, the model directory,
-    `exclude_ids` and `train_kwargs`. Writes `cv.json` and `cv.md` into `outdir`.
+    `train_fn` (default: `kg.train.crf.train_crf` for `kind` "crf", `kg.train.trainer.train_model`
+    for "ner") gets the gold paths, the model directory, `exclude_ids`, `seed` and `train_kwargs`.
+    Writes `cv.json` and `cv.md` into `outdir`.
     """
     from kg.eval import evaluate, gold_papers, read_gold
     from kg.extract.pipeline import build_nlp, extract_papers
     from kg.extract.tagger import MODES
 
     if train_fn is None:
-        from kg.train.trainer import train_model
-
-        train_fn = train_model
+        train_fn = trainer_of(kind)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     golds = {Path(p).name: read_gold(p) for p in gold_paths}
