@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from kg.errors import KgError
 from kg.types import Extraction, Paper
@@ -49,6 +50,24 @@ def record_key(paper: Paper, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+def record_text(record: Extraction) -> str:
+    """An extraction record in the form the cache stores it: the JSON of `Extraction.to_json`.
+
+    >>> record_text(Extraction("p1"))
+    '{"id": "p1", "entities": [], "claims": []}'
+    """
+    return json.dumps(record.to_json(), ensure_ascii=False)
+
+
+def read_record(text: str) -> Extraction:
+    """The extraction record of its stored form (`record_text`).
+
+    >>> read_record(record_text(Extraction("p1"))) == Extraction("p1")
+    True
+    """
+    return Extraction.from_json(json.loads(text))
+
+
 class BuildCache:
     """Papers and extraction records of a build folder, in `<folder>/cache.sqlite`."""
 
@@ -60,6 +79,10 @@ class BuildCache:
             self.db.executescript(SCHEMA)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # records arrive by the hundred megabytes: checkpoint (and fsync) every 32 MB of log rather
+            # than every 4 MB, with a 32 MB page cache (storing 100k records: 4.9 s -> 3.4 s)
+            self.db.execute("PRAGMA wal_autocheckpoint=8192")
+            self.db.execute("PRAGMA cache_size=-32768")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise KgError(f"{self.path}: the build cache is in use by another kg process; "
@@ -94,27 +117,46 @@ class BuildCache:
 
     def put_records(self, items: Iterable[tuple[str, Extraction]]) -> None:
         """Stores extraction records under their keys, in one transaction."""
+        self.put_record_texts((key, record_text(ex)) for key, ex in items)
+
+    def put_record_texts(self, items: Iterable[tuple[str, str]]) -> None:
+        """Stores records already in their stored form (`record_text`) under their keys, in one
+        transaction: what extraction workers send back is stored without being decoded and encoded again."""
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO records (key, json) VALUES (?, ?)",
-                                [(key, json.dumps(ex.to_json(), ensure_ascii=False)) for key, ex in items])
+            self.db.executemany("INSERT OR REPLACE INTO records (key, json) VALUES (?, ?)", items)
 
     def paper_ids(self) -> list[str]:
         """Every paper id in the cache, in the order they were first stored."""
         return [r[0] for r in self.db.execute("SELECT id FROM papers ORDER BY rowid")]
 
-    def entries(self, ids: Sequence[str]) -> Iterator[tuple[Paper, str, Extraction | None]]:
-        """The papers with these ids, in this order, with their record key and cached record (or None)."""
+    def entries(self, ids: Sequence[str], *,
+                skip: Container[str] = ()) -> Iterator[tuple[Paper, str, Extraction | None]]:
+        """The papers with these ids, in this order, with their record key and cached record (or None).
+
+        The records of papers whose id is in `skip` are not read (None): a caller that holds them
+        already saves decoding them again.
+        """
+        for paper_json, key, text in self._rows(ids, "p.json, p.key, r.json", ""):
+            paper = Paper.from_json(json.loads(paper_json))
+            yield paper, key, read_record(text) if text is not None and paper.id not in skip else None
+
+    def missing(self, ids: Sequence[str]) -> Iterator[tuple[Paper, str]]:
+        """The papers with these ids that have no cached record, in this order, with their record key.
+
+        Only those rows are read and decoded, so finding nothing to extract in a large build is cheap.
+        """
+        for paper_json, key in self._rows(ids, "p.json, p.key", "AND r.key IS NULL"):
+            yield Paper.from_json(json.loads(paper_json)), key
+
+    def _rows(self, ids: Sequence[str], columns: str, where: str) -> Iterator[tuple[Any, ...]]:
+        """`columns` of papers joined with their records, for these ids in this order, read 500 at a time."""
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
-                f"SELECT p.id, p.json, p.key, r.json FROM papers p LEFT JOIN records r ON r.key = p.key "
-                f"WHERE p.id IN ({marks})", chunk)}
-            for pid in chunk:
-                if pid in rows:
-                    paper_json, key, record_json = rows[pid]
-                    record = Extraction.from_json(json.loads(record_json)) if record_json else None
-                    yield Paper.from_json(json.loads(paper_json)), key, record
+            rows = {r[0]: r[1:] for r in self.db.execute(
+                f"SELECT p.id, {columns} FROM papers p LEFT JOIN records r ON r.key = p.key "
+                f"WHERE p.id IN ({marks}) {where}", chunk)}
+            yield from (rows[pid] for pid in chunk if pid in rows)
 
     def keys(self, ids: Sequence[str]) -> Iterator[str]:
         """The record keys of the papers with these ids, in this order."""

@@ -76,19 +76,22 @@ def _worker_fingerprint(fast: bool) -> str:
     return cache[fast]
 
 
-def extract_partition(chunk: list[dict[str, Any]], fast: bool, batch_size: int) -> tuple[str, list[dict[str, Any]]]:
-    """Runs on a worker: the extraction records (JSON) of one partition of papers (JSON), in order,
-    with the worker's pipeline fingerprint.
+def extract_partition(chunk: list[dict[str, Any]], fast: bool, batch_size: int) -> tuple[str, list[str]]:
+    """Runs on a worker: the extraction records of one partition of papers (JSON objects), in order,
+    as the JSON text the build cache stores (`kg.cache.record_text`), with the worker's pipeline
+    fingerprint. Text is what the client stores anyway, and it travels cheaper than nested dicts.
 
+    >>> import json
     >>> fingerprint, records = extract_partition([{"id": "p1", "title": "", "abstract": "BERT on SQuAD."}],
     ...                                          True, 64)
-    >>> [m["text"] for m in records[0]["entities"]]
+    >>> [m["text"] for m in json.loads(records[0])["entities"]]
     ['BERT', 'SQuAD']
     """
+    from kg.cache import record_text
     from kg.extract import extract_papers
 
     papers = [Paper.from_json(obj) for obj in chunk]
-    records = [e.to_json() for e in extract_papers(papers, _worker_nlp(fast), batch_size=batch_size)]
+    records = [record_text(e) for e in extract_papers(papers, _worker_nlp(fast), batch_size=batch_size)]
     return _worker_fingerprint(fast), records
 
 
@@ -247,6 +250,18 @@ def extract_with_dask(papers: Iterable[Paper], address: str, *, fast: bool,
     worker processes that lives as long as this generator. Nothing connects before the first paper,
     so a build with nothing left to extract starts no cluster. See the module docstring for faults.
     """
+    for record, _ in extract_records_with_dask(papers, address, fast=fast, partition_size=partition_size,
+                                               batch_size=batch_size, max_in_flight=max_in_flight,
+                                               retries=retries):
+        yield record
+
+
+def extract_records_with_dask(papers: Iterable[Paper], address: str, *, fast: bool,
+                              partition_size: int = DEFAULT_PARTITION_SIZE, batch_size: int = 64,
+                              max_in_flight: int | None = None,
+                              retries: int = 1) -> Iterator[tuple[Extraction, str]]:
+    """`extract_with_dask` with each record also as the text the workers sent (its cache form)."""
+    from kg.cache import read_record
     from kg.pipeline import pipeline_fingerprint
 
     if partition_size < 1:
@@ -273,8 +288,8 @@ def extract_with_dask(papers: Iterable[Paper], address: str, *, fast: bool,
             if fingerprint != expected:
                 raise KgError(f"the Dask workers at {address} run another kg pipeline (fingerprint {fingerprint}, "
                               f"here {expected}): install the same kg version, knowledge base and model on them")
-            for record in records:
-                yield Extraction.from_json(record)
+            for text in records:
+                yield read_record(text), text
     finally:
         # best effort, and never hiding the error that ended the loop (the scheduler may be gone)
         with contextlib.suppress(Exception):

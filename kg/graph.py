@@ -57,11 +57,12 @@ def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extrac
             "extractor": extractor, "confidence": round(float(confidence), 4)}
 
 
-def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, evidence: dict[str, Any]) -> None:
+def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, *evidence: dict[str, Any]) -> None:
+    """Adds the edge with this evidence, or adds the evidence to the edge already there."""
     if graph.has_edge(u, v, key=relation):
-        graph.edges[u, v, relation]["evidence"].append(evidence)
+        graph.edges[u, v, relation]["evidence"].extend(evidence)
     else:
-        graph.add_edge(u, v, key=relation, relation=relation, evidence=[evidence])
+        graph.add_edge(u, v, key=relation, relation=relation, evidence=list(evidence))
 
 
 def add_entity(graph: nx.MultiDiGraph, entity: Entity) -> None:
@@ -76,23 +77,50 @@ def add_paper(graph: nx.MultiDiGraph, paper: Paper, extraction: Extraction | Non
     The entities must be in the graph already (`add_entity`); mentions without an entity id are skipped.
     """
     node = paper_node(paper.id)
+    new = node not in graph
     graph.add_node(node, kind="Paper", label=paper.title or paper.id, paper_id=paper.id, title=paper.title,
                    abstract=paper.abstract, date=paper.date, year=paper.year, authors=list(paper.authors),
                    source=paper.source, url=paper.url)
     if extraction is None:
         return
-    proposed = {extraction.mentions[i].entity_id for i in extraction.proposes if i < len(extraction.mentions)}
-    for mention in extraction.mentions:
-        eid = mention.entity_id
-        if eid is None or eid not in graph:
-            continue
-        relation = RELATION_OF_LABEL[graph.nodes[eid]["kind"].upper()]
-        if eid in proposed and graph.nodes[eid]["kind"] == "Method":
-            relation = PROPOSES
-        _add_edge(graph, node, eid, relation, _evidence(paper.id, mention.field, mention.start, mention.end,
-                                                         mention.text, mention.source, mention.score))
+    for (target, relation), evidence in _mention_edges(graph, paper.id, extraction).items():
+        if new:  # a paper added now has no edge yet: no need to look for one
+            graph.add_edge(node, target, key=relation, relation=relation, evidence=evidence)
+        else:
+            _add_edge(graph, node, target, relation, *evidence)
     for claim in extraction.claims:
         _add_claim(graph, paper, claim, extraction.mentions)
+
+
+def _mention_edges(graph: nx.MultiDiGraph, paper_id: str,
+                   extraction: Extraction) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The paper's edges to the entities its mentions name, in the order first named, each with the
+    evidence of every mention (collected first, so that each edge is added to the graph once)."""
+    proposed = {extraction.mentions[i].entity_id for i in extraction.proposes if i < len(extraction.mentions)}
+    nodes = graph.nodes
+    relations: dict[str, str] = {}
+    edges: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for mention in extraction.mentions:
+        eid = mention.entity_id
+        if eid is None:
+            continue
+        relation = relations.get(eid)
+        if relation is None:
+            if eid not in graph:
+                continue
+            kind = nodes[eid]["kind"]
+            relation = RELATION_OF_LABEL[kind.upper()]
+            if eid in proposed and kind == "Method":
+                relation = PROPOSES
+            relations[eid] = relation
+        evidence = _evidence(paper_id, mention.field, mention.start, mention.end, mention.text, mention.source,
+                             mention.score)
+        edge = edges.get((eid, relation))
+        if edge is None:
+            edges[(eid, relation)] = [evidence]
+        else:
+            edge.append(evidence)
+    return edges
 
 
 def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Iterable[Mention]) -> None:

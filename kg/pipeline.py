@@ -6,22 +6,27 @@ so an interrupted build leaves the previous outputs as they were.
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import gc
 import hashlib
 import json
+import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from kg.cache import BuildCache, record_key
+from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
-from kg.io import atomic_write, read_jsonl, staged_outputs
-from kg.types import Extraction, Paper
+from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
+from kg.types import Extraction, Linked, Paper
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 GRAPH_FORMATS = ("json", "graphml")
 
@@ -71,25 +76,22 @@ def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "jso
 
 
 def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
-    """Streams what `json.dump(nx.node_link_data(graph, edges="edges"), sort_keys=True)` writes, item
-    by item: json.dump encodes with the pure-Python encoder and needs the whole document in memory,
-    json.dumps per node and edge uses the C encoder (4x faster on a 10k-paper graph)."""
-    dumps = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
+    """Streams what `json.dump(nx.node_link_data(graph, edges="edges"), sort_keys=True)` writes, a
+    thousand nodes or edges at a time: json.dump encodes with the pure-Python encoder and needs the
+    whole document in memory, one C encoder call per batch of rows does not (4x faster on a
+    10k-paper graph, and no encoder set up per row)."""
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
     def items(rows: Iterable[dict[str, Any]]) -> None:
-        batch: list[str] = []
         separator = ""
-        for row in rows:
-            batch.append(dumps(row))
-            if len(batch) >= 1000:
-                out.write(separator + ", ".join(batch))
-                batch, separator = [], ", "
-        if batch:
-            out.write(separator + ", ".join(batch))
+        for batch in _batched(rows, 1000):
+            out.write(separator + encode(batch)[1:-1])  # a list's items, joined by ", " as json.dump does
+            separator = ", "
 
-    out.write(f'{{"directed": {dumps(graph.is_directed())}, "edges": [')
-    items({**attrs, "source": u, "target": v, "key": key} for u, v, key, attrs in graph.edges(keys=True, data=True))
-    out.write(f'], "graph": {dumps(graph.graph)}, "multigraph": {dumps(graph.is_multigraph())}, "nodes": [')
+    out.write(f'{{"directed": {encode(graph.is_directed())}, "edges": [')
+    items({**attrs, "source": u, "target": v, "key": key}
+          for u, targets in graph.adjacency() for v, keyed in targets.items() for key, attrs in keyed.items())
+    out.write(f'], "graph": {encode(graph.graph)}, "multigraph": {encode(graph.is_multigraph())}, "nodes": [')
     items({**attrs, "id": node} for node, attrs in graph.nodes(data=True))
     out.write("]}")
 
@@ -130,9 +132,13 @@ def pipeline_fingerprint(*, fast: bool) -> str:
     for file in packaged_kb_files():
         digest.update(file.read_bytes())
     if not fast:
-        meta = Path(__file__).parent / "models" / "ner" / "meta.json"
-        if meta.exists():
-            digest.update(meta.read_bytes())
+        from kg.extract.tagger import shipped_model
+
+        model = shipped_model()
+        for file in sorted(model.rglob("*")) if model.is_dir() else []:
+            if file.is_file():  # every file of the model: a retrained model invalidates the cache
+                digest.update(file.relative_to(model).as_posix().encode())
+                digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -148,11 +154,13 @@ def _init_worker(fast: bool) -> None:
     _WORKER_NLP = build_nlp(fast=fast)
 
 
-def _extract_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _extract_chunk(chunk: list[dict[str, Any]]) -> list[str]:
+    """Runs in a worker: the records of a chunk of papers, already in the form the cache stores
+    (`record_text`), so that the parent neither unpickles nested dicts nor encodes them again."""
     from kg.extract import extract_papers
 
     papers = [Paper.from_json(obj) for obj in chunk]
-    return [e.to_json() for e in extract_papers(papers, _WORKER_NLP)]
+    return [record_text(e) for e in extract_papers(papers, _WORKER_NLP)]
 
 
 def extract_stream(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1,
@@ -164,35 +172,67 @@ def extract_stream(papers: Iterable[Paper], *, fast: bool = False, workers: int 
     pipelines get slower with processes). `dask` extracts on a Dask cluster instead: a scheduler
     address or ``local:N`` (see `kg.distributed`).
     """
+    for record, _ in extract_records(papers, fast=fast, workers=workers, batch_size=batch_size, dask=dask):
+        yield record
+
+
+def extract_records(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1, batch_size: int = 64,
+                    dask: str | None = None, pool: Executor | None = None) -> Iterator[tuple[Extraction, str]]:
+    """`extract_stream` with each record also in its cache form (`record_text`), which a build stores.
+
+    Worker processes and Dask workers send the text and the record is decoded from it once; in this
+    process the record is encoded once. `pool` is a `worker_pool` of `workers` processes already
+    started (by default one is started for the papers and stopped after them).
+    """
     from kg.extract import build_nlp, extract_papers
 
     if dask is not None:
-        from kg.distributed import extract_with_dask
+        from kg.distributed import extract_records_with_dask
 
-        yield from extract_with_dask(papers, dask, fast=fast, batch_size=batch_size)
+        yield from extract_records_with_dask(papers, dask, fast=fast, batch_size=batch_size)
         return
     if workers <= 1:
-        yield from extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size)
+        for record in extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size):
+            yield record, record_text(record)
         return
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    with contextlib.nullcontext(pool) if pool is not None else worker_pool(workers, fast=fast) as running:
+        for texts in _worker_chunks(papers, running, workers=workers, chunk_size=max(batch_size, 32)):
+            for text in texts:
+                yield read_record(text), text
 
-    chunk_size = max(batch_size, 32)
+
+@contextlib.contextmanager
+def worker_pool(workers: int, *, fast: bool, start: bool = False) -> Iterator[Executor]:
+    """A pool of `workers` extraction processes, each building the pipeline once; stopped on exit.
+
+    With `start` the processes are started now rather than with the first papers: a build starts
+    them before it reads its inputs, so that they load spaCy and build their pipelines meanwhile.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_init_worker, initargs=(fast,)) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
-        chunk: list[dict[str, Any]] = []
-        for paper in papers:
-            chunk.append(paper.to_json())
-            if len(chunk) >= chunk_size:
-                pending.append(pool.submit(_extract_chunk, chunk))
-                chunk = []
-                while len(pending) > 2 * workers:
-                    yield from (Extraction.from_json(r) for r in pending.popleft().result())
-        if chunk:
-            pending.append(pool.submit(_extract_chunk, chunk))
-        while pending:
-            yield from (Extraction.from_json(r) for r in pending.popleft().result())
+        if start:  # the executor starts a process per task submitted while none is idle
+            for _ in range(workers):
+                pool.submit(_ready)
+        yield pool
+
+
+def _ready() -> None:
+    """A task that only makes the pool start a worker process."""
+
+
+def _worker_chunks(papers: Iterable[Paper], pool: Executor, *, workers: int, chunk_size: int) -> Iterator[list[str]]:
+    """The record texts of `papers`, chunk by chunk in input order, extracted by `pool` (of `workers`
+    processes); at most 2 * workers + 1 chunks are in flight, so memory stays bounded."""
+    pending: deque[Future[list[str]]] = deque()
+    for chunk in _batched((paper.to_json() for paper in papers), chunk_size):
+        pending.append(pool.submit(_extract_chunk, chunk))
+        while len(pending) > 2 * workers:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -225,10 +265,10 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
 
     Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
     """
-    from kg.graph import build_graph, stats
+    from kg.graph import build_graph
     from kg.ingest import read_papers
     from kg.link import link, load_kb
-    from kg.rdf.export import RdfFormat, write_rdf
+    from kg.rdf.export import RdfFormat
 
     if graph_format not in GRAPH_FORMATS:
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
@@ -241,64 +281,146 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     if update and not (out / CACHE_NAME).exists():
         raise InputError(f"nothing to update: no {CACHE_NAME} here; build it first with `kg build ... -o {out}`",
                          source=str(out))
-    fingerprint = pipeline_fingerprint(fast=fast)
     given = {e.paper_id: e for e in read_records(records)} if records is not None else None
     timings: dict[str, float] = {}
-    with BuildCache(out / CACHE_NAME) as cache:
-        clock = time.perf_counter()
-        ids = _store_inputs(cache, read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict),
-                            fingerprint, update=update)
-        timings["read"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        if given is None:
-            _extract_missing(cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress,
-                             dask=dask)
-        timings["extract"] = time.perf_counter() - clock
-        outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
-                   "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
-        if html:
-            outputs["html"] = out / "graph.html"
+    with BuildCache(out / CACHE_NAME) as cache, contextlib.ExitStack() as background:
+        # worker processes start first when a new build will surely need them: they build their
+        # pipelines while this process loads its own modules and reads the inputs
+        prestart = given is None and dask is None and workers > 1 and cache.count_records() == 0
+        with worker_pool(workers, fast=fast, start=True) if prestart else contextlib.nullcontext() as pool:
+            fingerprint = pipeline_fingerprint(fast=fast)
+            with _timed(timings, "read"):
+                papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict)
+                ids = _store_inputs(cache, papers_read, fingerprint, update=update)
+            writer = _rdf_writer(background, len(ids))
+            # spaCy's documents form reference cycles: the collector keeps running while this process extracts
+            with _timed(timings, "extract"), _collector_paused(dask is not None or workers > 1):
+                fresh = {} if given is not None else _extract_missing(
+                    cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress, dask=dask,
+                    pool=pool)
+        outputs = _output_paths(out, graph_format=graph_format, rdf=rdf, html=html)
         manifest = _manifest(cache, ids, fingerprint, outputs, given is not None)
         result = BuildResult(outdir=out, papers=len(ids), files=outputs, timings=timings)
         if cache.get_meta("manifest") == manifest and all(p.exists() for p in outputs.values()):
             result.stats = json.loads(outputs["stats"].read_text(encoding="utf-8"))
             result.up_to_date = True
             return result
-        clock = time.perf_counter()
-        papers: list[Paper] = []
-        extractions: list[Extraction] = []
-        for paper, _, record in cache.entries(ids):
-            papers.append(paper)
-            chosen = given.get(paper.id) if given is not None else record
-            extractions.append(chosen if chosen is not None else Extraction(paper.id))
-        linked = link(extractions, load_kb())
-        del extractions
-        timings["link"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        graph = build_graph(papers, linked)
-        timings["graph"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        with staged_outputs(out) as stage:  # all outputs replace the old ones together, or none does
-            write_records(linked.extractions, stage / outputs["records"].name)
-            write_node_link(graph, stage / outputs["graph"].name, fmt=graph_format)
-            write_rdf(graph, stage / outputs["rdf"].name, format=rdf)
-            if html:
-                from kg.view import render_html
-
-                render_html(graph, stage / outputs["html"].name,
-                            top=VIEW_TOP if graph.number_of_nodes() > VIEW_LIMIT else None)
-            result.stats = stats(graph)
-            with atomic_write(stage / outputs["stats"].name) as handle:
-                json.dump(result.stats, handle, indent=2)
-        timings["write"] = time.perf_counter() - clock
+        with _collector_paused():
+            with _timed(timings, "link"):
+                papers, extractions = _load(cache, ids, given if given is not None else fresh)
+                del fresh
+                linked = link(extractions, load_kb())
+                del extractions
+            with _timed(timings, "graph"):
+                graph = build_graph(papers, linked)
+            with _timed(timings, "write"), staged_outputs(out) as stage:  # all replace the old ones, or none
+                result.stats = _write_outputs(graph, linked, {k: stage / p.name for k, p in outputs.items()},
+                                              graph_format=graph_format, rdf=rdf, writer=writer)
         cache.set_meta("manifest", manifest)
         cache.set_meta("members", json.dumps(ids))
     return result
 
 
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Adds the seconds the block takes to `timings[stage]`."""
+    clock = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - clock
+
+
+@contextlib.contextmanager
+def _collector_paused(pause: bool = True) -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector for the block (when `pause`), then restores it.
+
+    A build holds millions of small objects (records, then the graph) and makes no reference cycles
+    while linking, building the graph and writing. The collector still walks every live object in
+    each automatic full collection, again and again as they pile up: a third of the CPU time of those
+    stages, for nothing (measured: a few thousand objects collected in a 10k-paper build). Reference
+    counting frees everything as usual; what cycles there are wait for the next collection.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _output_paths(out: Path, *, graph_format: str, rdf: Any, html: bool) -> dict[str, Path]:
+    """Where a build writes each output."""
+    outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
+               "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
+    if html:
+        outputs["html"] = out / "graph.html"
+    return outputs
+
+
+def _load(cache: BuildCache, ids: list[str], records: Mapping[str, Extraction]) -> tuple[list[Paper], list[Extraction]]:
+    """The papers of the build in order and their records: those in `records` (just extracted, or
+    given), else the cached ones (an empty record for a paper that has none)."""
+    papers: list[Paper] = []
+    extractions: list[Extraction] = []
+    for paper, _, cached in cache.entries(ids, skip=records):
+        papers.append(paper)
+        record = records.get(paper.id, cached)
+        extractions.append(record if record is not None else Extraction(paper.id))
+    return papers, extractions
+
+
+def _write_outputs(graph: nx.MultiDiGraph, linked: Linked, paths: dict[str, Path], *, graph_format: str,
+                   rdf: Any, writer: BackgroundProcess | None = None) -> dict[str, dict[str, int]]:
+    """Writes every output to `paths` (records, graph, rdf, stats and, when asked, html); returns the stats.
+
+    With a `writer` process, the RDF, the largest and slowest output, is written over there (on
+    another core) while this process writes the rest: every file is the same either way.
+    """
+    from kg.graph import stats
+    from kg.rdf.export import graph_parts, write_rdf, write_rdf_parts
+
+    with writer.run(write_rdf_parts, graph_parts(graph), paths["rdf"], format=rdf) if writer is not None \
+            else contextlib.nullcontext():
+        write_records(linked.extractions, paths["records"])
+        write_node_link(graph, paths["graph"], fmt=graph_format)
+        if writer is None:
+            write_rdf(graph, paths["rdf"], format=rdf)
+        if "html" in paths:
+            from kg.view import render_html
+
+            render_html(graph, paths["html"], top=VIEW_TOP if graph.number_of_nodes() > VIEW_LIMIT else None)
+        counts = stats(graph)
+        with atomic_write(paths["stats"]) as handle:
+            json.dump(counts, handle, indent=2)
+    return counts
+
+
+def _rdf_writer(stack: contextlib.ExitStack, papers: int) -> BackgroundProcess | None:
+    """A process that will write the RDF of a graph of `papers` papers, when that pays (see
+    `BACKGROUND_RDF_PAPERS`); `stack` ends it. Started now, while this process is still small."""
+    if papers < BACKGROUND_RDF_PAPERS or _cores() < 2:
+        return None
+    return stack.enter_context(BackgroundProcess(preload="kg.rdf.export"))
+
+
+def _cores() -> int:
+    """The processor cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 CACHE_NAME = "cache.sqlite"
 VIEW_LIMIT = 2000
 VIEW_TOP = 300
+# Papers from which the RDF is written by a process of its own, started before extraction while
+# this one is small: starting one costs about half a second of the other core, and writing the RDF
+# of 2,000 papers takes longer than that.
+BACKGROUND_RDF_PAPERS = 2000
 
 
 def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, *, update: bool) -> list[str]:
@@ -317,34 +439,43 @@ def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, 
 
 
 def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: int, batch_size: int,
-                     progress: Callable[[Iterable[Any], str], Iterable[Any]] | None, dask: str | None = None) -> int:
-    """Extracts the papers without a cached record, committing batch by batch; returns how many."""
+                     progress: Callable[[Iterable[Any], str], Iterable[Any]] | None,
+                     dask: str | None = None, pool: Executor | None = None) -> dict[str, Extraction]:
+    """Extracts the papers without a cached record, committing batch by batch; returns their records.
+
+    The records are kept for linking, which would otherwise read and decode them again from the cache.
+    """
     keys: dict[str, str] = {}
 
     def todo() -> Iterator[Paper]:
-        for paper, key, record in cache.entries(ids):
-            if record is None:
-                keys[paper.id] = key
-                yield paper
+        for paper, key in cache.missing(ids):
+            keys[paper.id] = key
+            yield paper
 
-    stream: Iterable[Extraction] = extract_stream(todo(), fast=fast, workers=workers, batch_size=batch_size,
-                                                  dask=dask)
+    stream: Iterable[tuple[Extraction, str]] = extract_records(todo(), fast=fast, workers=workers,
+                                                               batch_size=batch_size, dask=dask, pool=pool)
     if progress is not None:
         stream = progress(stream, "extracted")
-    done = 0
-    batch: list[Extraction] = []
+    done: dict[str, Extraction] = {}
+    batch: list[tuple[str, str]] = []
+    committed = time.monotonic()
     try:
-        for record in stream:
-            batch.append(record)
-            if len(batch) >= max(batch_size, 64):
-                cache.put_records((keys.pop(e.paper_id), e) for e in batch)
-                done += len(batch)
-                batch = []
+        for record, text in stream:
+            done[record.paper_id] = record
+            batch.append((keys.pop(record.paper_id), text))
+            # a commit (and the checkpoints it triggers) costs milliseconds: about one a second
+            if len(batch) >= COMMIT_MAX or (len(batch) >= max(batch_size, 64)
+                                            and time.monotonic() - committed >= COMMIT_SECONDS):
+                cache.put_record_texts(batch)
+                batch, committed = [], time.monotonic()
     finally:  # a failing or interrupted extraction still commits the records it already returned
         if batch:
-            cache.put_records((keys.pop(e.paper_id), e) for e in batch)
-            done += len(batch)
+            cache.put_record_texts(batch)
     return done
+
+
+COMMIT_SECONDS = 1.0  # extracted records are committed about this often ...
+COMMIT_MAX = 2048  # ... or when this many wait
 
 
 def _manifest(cache: BuildCache, ids: list[str], fingerprint: str, outputs: dict[str, Path], given: bool) -> str:

@@ -26,6 +26,7 @@ suggests `--top`, `--focus`, `--types` or `--min-papers`.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -292,6 +293,7 @@ def select(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1,
         raise OptionError(f"--min-papers must be 0 or more, not {min_papers}")
     kinds = parse_types(types)
     counts = paper_counts(graph)
+    kind_of = dict(graph.nodes(data="kind"))  # looked up for every node, often several times
     keep: set[Any] = set(graph.nodes)
     center = None
     if focus is not None:
@@ -300,16 +302,13 @@ def select(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1,
     narrowed = kinds is not None or min_papers > 0 or top is not None
     if kinds is not None:
         allowed = {*kinds, "Paper"}
-        keep = {n for n in keep if graph.nodes[n].get("kind") in allowed or n == center}
+        keep = {n for n in keep if kind_of[n] in allowed or n == center}
     if min_papers > 0:
-        keep = {n for n in keep if graph.nodes[n].get("kind") not in ENTITY_KINDS or counts[n] >= min_papers
-                or n == center}
+        keep = {n for n in keep if kind_of[n] not in ENTITY_KINDS or counts[n] >= min_papers or n == center}
     if top is not None:
-        entities = sorted((n for n in keep if graph.nodes[n].get("kind") in ENTITY_KINDS),
-                          key=lambda n: (-counts[n], -graph.degree(n), str(graph.nodes[n].get("label") or n)))
-        chosen = set(entities[:top])
+        chosen = set(_top_entities([n for n in keep if kind_of[n] in ENTITY_KINDS], graph, counts, top))
         need = 2 if top > 1 else 1
-        links = {n: len(chosen & set(graph.successors(n))) for n in keep if graph.nodes[n].get("kind") == "Paper"}
+        links = {n: len(chosen.intersection(graph.successors(n))) for n in keep if kind_of[n] == "Paper"}
         # the papers that link the most chosen entities first, as many as max_nodes leaves room for
         ranked = sorted((n for n, k in links.items() if k >= need), key=lambda n: (-links[n], str(n)))
         room = None if max_nodes is None else max(0, max_nodes - len(chosen) - (center is not None))
@@ -322,11 +321,24 @@ def select(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1,
                 extra = extra[: max(0, room - len(papers))]
         keep = chosen | set(papers) | set(extra) | ({center} if center is not None else set())
     if narrowed and not (kinds is not None and "Paper" in kinds):
-        keep = {n for n in keep if graph.nodes[n].get("kind") != "Paper" or n == center
+        keep = {n for n in keep if kind_of[n] != "Paper" or n == center
                 or any(v in keep for v in graph.succ[n]) or any(u in keep for u in graph.pred[n])}
     if len(keep) == graph.number_of_nodes():
         return graph
     return induced(graph, keep)
+
+
+def _top_entities(entities: list[Any], graph: nx.MultiDiGraph, counts: Mapping[Any, int], top: int) -> list[Any]:
+    """The `top` entities with the most papers, then the most edges, then by label.
+
+    Only the entities with at least as many papers as the `top`-th are ranked in full: counting the
+    edges of every entity in a large graph took longer than the rest of the selection.
+    """
+    if len(entities) > top:
+        cut = heapq.nlargest(top, (counts[n] for n in entities))[-1]
+        entities = [n for n in entities if counts[n] >= cut]
+    ranked = sorted(entities, key=lambda n: (-counts[n], -graph.degree(n), str(graph.nodes[n].get("label") or n)))
+    return ranked[:top]
 
 
 def induced(graph: nx.MultiDiGraph, keep: set[Any]) -> nx.MultiDiGraph:
@@ -341,8 +353,12 @@ def induced(graph: nx.MultiDiGraph, keep: set[Any]) -> nx.MultiDiGraph:
     """
     sub = nx.MultiDiGraph(**graph.graph)
     sub.add_nodes_from((node, attrs) for node, attrs in graph.nodes(data=True) if node in keep)
-    sub.add_edges_from((u, v, key, attrs) for u in sub for v, keyed in graph.succ[u].items() if v in keep
-                       for key, attrs in keyed.items())
+    for u, targets in graph.adjacency():  # plain dicts, in node order; add_edge is the cheap way in
+        if u in keep:
+            for v, keyed in targets.items():
+                if v in keep:
+                    for key, attrs in keyed.items():
+                        sub.add_edge(u, v, key, **attrs)
     return sub
 
 
@@ -515,7 +531,7 @@ def _short(text: str, width: int) -> str:
 
 
 def _details(full: nx.MultiDiGraph, node: Any, attrs: Mapping[str, Any], counts: Mapping[Any, int],
-             title_index: dict[Any, int]) -> dict[str, Any]:
+             title_index: dict[Any, int], paper_nodes: set[Any]) -> dict[str, Any]:
     """What the tooltip and the details panel show of one node (plain values, escaped on the page)."""
     kind = str(attrs.get("kind"))
     out: dict[str, Any] = {"name": str(attrs.get("label") or node), "kind": kind}
@@ -530,8 +546,9 @@ def _details(full: nx.MultiDiGraph, node: Any, attrs: Mapping[str, Any], counts:
 
     if kind in ENTITY_KINDS:
         out["aliases"] = [str(a) for a in attrs.get("aliases") or () if str(a) != out["name"]]
-        papers = sorted({p for p in full.predecessors(node) if full.nodes[p].get("kind") == "Paper"}, key=str)
-        out["papers"] = papers_of(papers[:_MAX_PAPERS_LISTED])
+        # the first papers in name order (what sorted(...)[:n] gives, without sorting thousands)
+        papers = heapq.nsmallest(_MAX_PAPERS_LISTED, paper_nodes.intersection(full.predecessors(node)), key=str)
+        out["papers"] = papers_of(papers)
         out["paperCount"] = counts[node]
     elif kind == "Paper":
         out["name"] = str(attrs.get("title") or attrs.get("label") or node)
@@ -603,6 +620,7 @@ def page_html(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1
             "draws in seconds; show part of the graph with --top 300, --focus NAME --hops 2, "
             "--types Method,Dataset or --min-papers 2")
     counts = paper_counts(graph)
+    paper_nodes = {node for node, kind in graph.nodes(data="kind") if kind == "Paper"}
     nodes = list(part.nodes)
     live = physics if physics is not None else len(nodes) <= PHYSICS_MAX_NODES
     sizes = {node: _size(str(part.nodes[node]["kind"]), counts[node]) for node in nodes}
@@ -615,7 +633,7 @@ def page_html(graph: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1
         attrs = part.nodes[node]
         kind = str(attrs["kind"])
         style = STYLE[kind]
-        info = _details(graph, node, attrs, counts, title_index)
+        info = _details(graph, node, attrs, counts, title_index, paper_nodes)
         details.append(info)
         x, y = positions[node]
         # claims are many and their numbers say little without context: named in the tooltip only

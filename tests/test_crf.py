@@ -142,3 +142,19 @@ def test_cross_validation_trains_crf_models_on_a_toy_corpus(toy_gold: Path, tmp_
     trained = [set(m["trained_on"]["toy.jsonl"]) for m in metas]
     assert trained[0] | trained[1] == {f"toy-{i}" for i in range(len(SENTENCES))}
     assert not trained[0] & trained[1]  # each record is trained on by exactly one of two folds' models
+
+
+def test_a_retrained_model_changes_the_cache_fingerprint(toy_model: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import kg.extract.tagger as tagger
+    from kg.pipeline import pipeline_fingerprint
+
+    copy = tmp_path / "tagger"
+    shutil.copytree(toy_model, copy)
+    monkeypatch.setattr(tagger, "shipped_model", lambda: copy)
+    before, fast = pipeline_fingerprint(fast=False), pipeline_fingerprint(fast=True)
+    (copy / "crf.model").write_bytes((copy / "crf.model").read_bytes() + b"\0")
+    assert pipeline_fingerprint(fast=False) != before
+    assert pipeline_fingerprint(fast=True) == fast  # the rules-only pipeline does not use the model

@@ -115,8 +115,8 @@ def test_a_build_whose_worker_dies_keeps_what_was_extracted_and_resumes(tmp_path
 
     victim = [json.loads(line)["id"] for line in EXAMPLES.read_text(encoding="utf-8").splitlines()][13]
     monkeypatch.setattr(kg.distributed, "extract_partition", dying)
-    monkeypatch.setattr(kg.distributed, "extract_with_dask",
-                        functools.partial(kg.distributed.extract_with_dask, partition_size=4, max_in_flight=1))
+    monkeypatch.setattr(kg.distributed, "extract_records_with_dask",
+                        functools.partial(kg.distributed.extract_records_with_dask, partition_size=4, max_in_flight=1))
     out = tmp_path / "out"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             pytest.raises(KgError, match=r"dask worker died while extracting partition 3 \(papers .+\.\..+\); rerun"):

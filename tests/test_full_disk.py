@@ -22,15 +22,18 @@ resource = pytest.importorskip("resource")
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
+# the same, writing the RDF in a background process however small the graph
+KG_BACKGROUND = [sys.executable, "-c", "import kg.pipeline as p; p.BACKGROUND_RDF_PAPERS = 0; p._cores = lambda: 2; "
+                 "from kg.cli import main; main()"]
 
 
-def _kg(*args: str, file_limit: int | None = None) -> subprocess.CompletedProcess[str]:
+def _kg(*args: str, file_limit: int | None = None, background: bool = False) -> subprocess.CompletedProcess[str]:
     def limit() -> None:
         if file_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
 
-    return subprocess.run([*KG, *args], capture_output=True, text=True, preexec_fn=limit, timeout=600,
-                          check=False)
+    return subprocess.run([*(KG_BACKGROUND if background else KG), *args], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=600, check=False)
 
 
 def _three_times(path: Path) -> Path:
@@ -46,9 +49,10 @@ def _three_times(path: Path) -> Path:
     return path
 
 
-def test_a_full_disk_while_writing_leaves_the_previous_outputs_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["inline", "background-rdf"])
+def test_a_full_disk_while_writing_leaves_the_previous_outputs_whole(tmp_path: Path, background: bool) -> None:
     out = tmp_path / "out"
-    first = _kg("build", str(EXAMPLES), "-o", str(out), "--fast")
+    first = _kg("build", str(EXAMPLES), "-o", str(out), "--fast", background=background)
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"}
     assert {"graph.ttl", "graph.json", "records.jsonl", "stats.json", "graph.html"} <= set(before)
@@ -56,7 +60,7 @@ def test_a_full_disk_while_writing_leaves_the_previous_outputs_whole(tmp_path: P
     # Three times the papers: the cache and records still fit under the limit, graph.json does not.
     bigger = _three_times(tmp_path / "bigger.jsonl")
     limit = int(len(before["graph.ttl"]) * 1.5)
-    failed = _kg("build", str(bigger), "-o", str(out), "--fast", file_limit=limit)
+    failed = _kg("build", str(bigger), "-o", str(out), "--fast", file_limit=limit, background=background)
 
     assert failed.returncode == 1
     lines = failed.stderr.strip().splitlines()
@@ -69,7 +73,7 @@ def test_a_full_disk_while_writing_leaves_the_previous_outputs_whole(tmp_path: P
     with sqlite3.connect(out / "cache.sqlite") as db:  # what was extracted before the failure is kept
         assert db.execute("SELECT count(*) FROM records").fetchone()[0] == 72 + 24
 
-    resumed = _kg("build", str(bigger), "-o", str(out), "--fast")
+    resumed = _kg("build", str(bigger), "-o", str(out), "--fast", background=background)
     assert resumed.returncode == 0, resumed.stderr
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert stats["nodes"]["Paper"] == 72

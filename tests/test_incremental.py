@@ -30,16 +30,16 @@ def split(tmp_path: Path) -> tuple[Path, Path]:
 def count_extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Wraps the real extraction so that the ids of the papers reaching it are recorded."""
     seen: list[str] = []
-    real = pipeline.extract_stream
+    real = pipeline.extract_records
 
-    def counting(papers: Iterable[Paper], **kwargs: Any) -> Iterator[Extraction]:
+    def counting(papers: Iterable[Paper], **kwargs: Any) -> Iterator[tuple[Extraction, str]]:
         def tap() -> Iterator[Paper]:
             for p in papers:
                 seen.append(p.id)
                 yield p
         yield from real(tap(), **kwargs)
 
-    monkeypatch.setattr(pipeline, "extract_stream", counting)
+    monkeypatch.setattr(pipeline, "extract_records", counting)
     return seen
 
 
@@ -107,9 +107,9 @@ def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: t
     out = tmp_path / "out"
     build([split[0]], out, fast=True, html=False)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"}
-    real = pipeline.extract_stream
+    real = pipeline.extract_records
 
-    def dies_after_70(papers: Iterable[Paper], **kwargs: Any) -> Iterator[Extraction]:
+    def dies_after_70(papers: Iterable[Paper], **kwargs: Any) -> Iterator[tuple[Extraction, str]]:
         for n, record in enumerate(real(papers, **kwargs)):
             if n == 70:
                 raise KeyboardInterrupt
@@ -121,12 +121,12 @@ def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: t
         for copy in range(5):
             for row in rows:
                 handle.write(json.dumps({**row, "id": f"{row['id']}-{copy}"}) + "\n")
-    monkeypatch.setattr(pipeline, "extract_stream", dies_after_70)
+    monkeypatch.setattr(pipeline, "extract_records", dies_after_70)
     with pytest.raises(KeyboardInterrupt):
         build([many], out, fast=True, html=False, batch_size=16)
     # The outputs of the previous build are untouched and no temporary file is left.
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"} == before
-    monkeypatch.setattr(pipeline, "extract_stream", real)
+    monkeypatch.setattr(pipeline, "extract_records", real)
     seen = count_extracted(monkeypatch)
     result = build([many], out, fast=True, html=False, batch_size=16)
     assert result.papers == 120

@@ -27,6 +27,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from kg.errors import OptionError
 from kg.linking.cluster import UnionFind, fuzzy_pairs
@@ -95,6 +96,7 @@ class _Linker:
         self.keys = _Keys()
         self.graph = _Graph()
         self._global: dict[tuple[str, Label], _Linked] = {}  # (text, label) of undefined short forms
+        self._placed: dict[tuple[str, Label, str | None], _Linked] = {}  # (text, label, kb_id) -> where
         # short key -> {target: smallest long form}, over all papers that define the short form
         self.defined: defaultdict[str, dict[tuple[str, str], str]] = defaultdict(dict)
 
@@ -108,9 +110,13 @@ class _Linker:
             if short and long and short != self.keys.plain(long) and short not in defs:
                 defs[short] = long
         if defs:
+            # the labels this paper gives the short and long forms it defines
+            wanted = set(defs) | {self.keys.plain(long) for long in defs.values()}
             hints: defaultdict[str, Counter[Label]] = defaultdict(Counter)
             for mention in extraction.mentions:
-                hints[self.keys.plain(mention.text)][mention.label] += 1
+                key = self.keys.plain(mention.text)
+                if key in wanted:
+                    hints[key][mention.label] += 1
             for short, long in defs.items():
                 votes = hints.get(short, Counter()) + hints.get(self.keys.plain(long), Counter())
                 hint = _majority(votes) if votes else None
@@ -147,17 +153,28 @@ class _Linker:
     # -- rules 1-3 for one mention --------------------------------------------------------------
 
     def place(self, mention: Mention, local: dict[str, str]) -> _Linked:
-        short = self.keys.plain(mention.text) if (local or self.defined) else ""
-        if short in local:
-            return self.long_form(local[short], mention.label)
+        if local:
+            short = self.keys.plain(mention.text)
+            if short in local:
+                return self.long_form(local[short], mention.label)
+        # past the paper's own definitions, where a mention goes depends on its text, label and KB id only
+        what = (mention.text, mention.label, mention.kb_id)
+        done = self._placed.get(what)
+        if done is None:
+            done = self._placed[what] = self.place_anywhere(*what)
+        return done
+
+    def place_anywhere(self, text: str, label: Label, kb_id: str | None) -> _Linked:
+        """Rules 1 (definitions in other papers) to 3 for a mention its own paper does not define."""
+        short = self.keys.plain(text) if self.defined else ""
         if short in self.defined:
-            return self.undefined_short(short, mention.text, mention.label)
-        if mention.kb_id is not None and mention.kb_id in self.kb:
-            return _Linked(self.graph.kb_node(mention.kb_id))
-        entry = self.kb.lookup(self.keys.variants(mention.text), mention.label)
+            return self.undefined_short(short, text, label)
+        if kb_id is not None and kb_id in self.kb:
+            return _Linked(self.graph.kb_node(kb_id))
+        entry = self.kb.lookup(self.keys.variants(text), label)
         if entry is not None:
             return _Linked(self.graph.kb_node(entry.id))
-        return _Linked(self.graph.key_node(self.keys.typed(mention.text, mention.label)))
+        return _Linked(self.graph.key_node(self.keys.typed(text, label)))
 
     # -- rule 3: near-spellings -----------------------------------------------------------------
 
@@ -211,9 +228,10 @@ def link(extractions: Iterable[Extraction], kb: KnowledgeBase, *, fuzzy_threshol
               for extraction, defs in zip(papers, local, strict=True)]
 
     labels_of: defaultdict[int, Counter[Label]] = defaultdict(Counter)
-    for extraction, where in zip(papers, placed, strict=True):
-        for mention, linked in zip(extraction.mentions, where, strict=True):
-            labels_of[linked.node][mention.label] += 1
+    votes = Counter((linked.node, mention.label) for extraction, where in zip(papers, placed, strict=True)
+                    for mention, linked in zip(extraction.mentions, where, strict=True))
+    for (node, label), count in votes.items():
+        labels_of[node][label] = count
     linker.merge_spellings(labels_of)
 
     uf = linker.graph.uf
@@ -224,10 +242,12 @@ def link(extractions: Iterable[Extraction], kb: KnowledgeBase, *, fuzzy_threshol
     key_of_node = {node: key for key, node in linker.graph.keys.items()}
     entity_of_root = _entities(members, kb, uf, key_of_node, linker.keys)
 
+    entity_of_node = {node: entity_of_root[uf.find(node)].id for node in range(len(uf))
+                      if uf.find(node) in entity_of_root}
     out = []
     for extraction, where in zip(papers, placed, strict=True):
-        mentions = tuple(mention.with_entity(entity_of_root[uf.find(linked.node)].id)
-                         for mention, linked in zip(extraction.mentions, where, strict=True))
+        mentions = tuple([mention.with_entity(entity_of_node[linked.node])
+                          for mention, linked in zip(extraction.mentions, where, strict=True)])
         out.append(replace(extraction, mentions=mentions))
     entities = sorted(entity_of_root.values(), key=lambda e: e.id)
     return Linked(entities=tuple(entities), extractions=tuple(out))
@@ -257,7 +277,7 @@ def _entities(members: dict[int, list[tuple[str, Mention, _Linked]]], kb: Knowle
         seen.discard("")
         out[root] = Entity(
             id=ident, label=label, name=name, aliases=tuple(sorted(seen)),
-            paper_count=len({paper for paper, _, _ in cluster}), mention_count=len(cluster),
+            paper_count=len(set(map(itemgetter(0), cluster))), mention_count=len(cluster),
             kb_id=entry.id if entry else None,
         )
     by_id: defaultdict[str, list[int]] = defaultdict(list)
@@ -286,18 +306,20 @@ def _forms(cluster: list[tuple[str, Mention, _Linked]], keys: _Keys) -> tuple[st
     """
     full: Counter[str] = Counter()
     long_forms: Counter[str] = Counter()
+    every: Counter[str] = Counter()
     labels: Counter[Label] = Counter()
-    seen: set[str] = set()
-    for _, mention, linked in cluster:
-        text = " ".join(mention.text.split())
-        seen.add(text)
-        labels[mention.label] += 1
-        if not linked.short:
-            full[text] += 1
-        elif linked.long_form:
-            long_forms[linked.long_form] += 1
-    seen.update(long_forms)
-    forms = full or long_forms or Counter(" ".join(m.text.split()) for _, m, _ in cluster)
+    # large clusters repeat a few spellings many times: count them first, look at each once
+    spellings = Counter((mention.text, mention.label, linked.short, linked.long_form) for _, mention, linked in cluster)
+    for (written_as, label, short, long_form), count in spellings.items():
+        text = " ".join(written_as.split())
+        every[text] += count
+        labels[label] += count
+        if not short:
+            full[text] += count
+        elif long_form:
+            long_forms[long_form] += count
+    seen = set(every) | set(long_forms)
+    forms = full or long_forms or every
     by_key: defaultdict[str, int] = defaultdict(int)
     for text, count in forms.items():
         by_key[keys.plain(text)] += count

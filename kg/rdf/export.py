@@ -24,11 +24,12 @@ import enum
 import json
 import math
 import os
+import pickle
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar, cast
+from typing import IO, Any, cast
 
 import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
@@ -304,164 +305,332 @@ def new_graph() -> Graph:
     return graph
 
 
-class _V:
-    """The vocabulary terms the mapping writes, rendered once."""
-
-    type = _ref(RDF.type)
-    label = _ref(RDFS.label)
-    identifier = _ref(DCTERMS.identifier)
-    title = _ref(DCTERMS.title)
-    abstract = _ref(DCTERMS.abstract)
-    date = _ref(DCTERMS.date)
-    creator = _ref(DCTERMS.creator)
-    source = _ref(DCTERMS.source)
-    pref_label = _ref(SKOS.prefLabel)
-    alt_label = _ref(SKOS.altLabel)
-    derived = _ref(PROV.wasDerivedFrom)
-    paper = _ref(KG.Paper)
-    claim = _ref(KG.Claim)
-    mention = _ref(KG.Mention)
-    classes: ClassVar[dict[str, str]] = {kind: _ref(iri) for kind, iri in ENTITY_CLASSES.items()}
-    relations: ClassVar[dict[str, str]] = {name: _ref(KG[name]) for name in RELATIONS}
-    kg: ClassVar[dict[str, str]] = {name: _ref(KG[name]) for name in (
-        "year", "url", "paperCount", "kbId", "value", "high", "unit", "claimKind", "sentence", "field",
-        "start", "end", "text", "extractor", "confidence", "subject", "relation", "refersTo")}
+# A local part that is a valid Turtle PN_LOCAL (our IRIs only use A-Z a-z 0-9 - . ~ % and "_").
+_PN_LOCAL = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2})*(?<!\.)")
+_NEW_PREFIXES = [(f"new-{kind}", f"{ID_BASE}new/{kind}/") for kind in ("method", "dataset", "metric", "task")]
+_TURTLE_PREFIXES: list[tuple[str, str]] = sorted(
+    [*PREFIXES.items(), *_NEW_PREFIXES],
+    key=lambda item: -len(item[1]),
+)
+_TURTLE_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in _TURTLE_PREFIXES}
+_JSONLD_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in JSONLD_CONTEXT.items()}
+_INTEGER_LEXICAL = re.compile(r"[+-]?[0-9]+")
+_RDF_TYPE = _ref(RDF.type)
 
 
-def _node_iri(node: str, kind: str) -> str:
+def _prefixed(iri: str, namespaces: Mapping[str, str]) -> str:
+    """`prefix:local` when the IRI's namespace (up to the last / or #) has a prefix, else `<iri>`."""
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    prefix = namespaces.get(iri[:cut])
+    if prefix is not None and _PN_LOCAL.fullmatch(iri[cut:]):
+        return f"{prefix}:{iri[cut:]}"
+    return f"<{iri}>"
+
+
+def _turtle_iri(iri: str) -> str:
+    return _prefixed(iri, _TURTLE_NAMESPACES)
+
+
+class _Terms:
+    """How the mapping writes terms: in N-Triples syntax, or (`turtle`) as kg's Turtle writer does.
+
+    Turtle differs only in IRIs (prefixed names where the namespace has a prefix), integers (bare)
+    and `rdf:type` as a predicate ("a"). Rendering each term straight into the syntax of the file
+    spares the Turtle writer from parsing N-Triples terms back, the largest cost of a large build's
+    writing.
+    """
+
+    def __init__(self, *, turtle: bool) -> None:
+        self.iri: Callable[[str], str] = _turtle_iri if turtle else _ref
+        self.turtle = turtle
+        self._double = self._datatype(XSD.double)
+        self._date = self._datatype(XSD.date)
+        self._any_uri = self._datatype(XSD.anyURI)
+        vocabulary = self.iri
+        self.type = "a" if turtle else _ref(RDF.type)
+        self.label = vocabulary(RDFS.label)
+        self.identifier = vocabulary(DCTERMS.identifier)
+        self.title = vocabulary(DCTERMS.title)
+        self.abstract = vocabulary(DCTERMS.abstract)
+        self.date_predicate = vocabulary(DCTERMS.date)
+        self.creator = vocabulary(DCTERMS.creator)
+        self.source = vocabulary(DCTERMS.source)
+        self.pref_label = vocabulary(SKOS.prefLabel)
+        self.alt_label = vocabulary(SKOS.altLabel)
+        self.derived = vocabulary(PROV.wasDerivedFrom)
+        self.paper = vocabulary(KG.Paper)
+        self.claim = vocabulary(KG.Claim)
+        self.mention = vocabulary(KG.Mention)
+        self.classes = {kind: vocabulary(iri) for kind, iri in ENTITY_CLASSES.items()}
+        self.relations = {name: vocabulary(KG[name]) for name in RELATIONS}
+        self.kg = {name: vocabulary(KG[name]) for name in (
+            "year", "url", "paperCount", "kbId", "value", "high", "unit", "claimKind", "sentence", "field",
+            "start", "end", "text", "extractor", "confidence", "subject", "relation", "refersTo")}
+
+    def _datatype(self, iri: str) -> str:
+        return "^^" + self.iri(iri)
+
+    def string(self, value: Any) -> str:
+        return _quoted(str(value))
+
+    def integer(self, value: Any) -> str:
+        return str(int(value)) if self.turtle else f'"{int(value)}"{_XSD_INTEGER}'
+
+    def double(self, value: Any) -> str:
+        return f'"{double_lexical(float(value))}"{self._double}'
+
+    def date(self, value: Any) -> str:
+        text = str(value)
+        if _ISO_DATE.fullmatch(text):
+            try:
+                _dt.date.fromisoformat(text)
+            except ValueError:
+                return _quoted(text)
+            return f'"{text}"{self._date}'
+        return _quoted(text)
+
+    def any_uri(self, value: Any) -> str:
+        return _quoted(str(value)) + self._any_uri
+
+
+_NT = _Terms(turtle=False)
+_TURTLE = _Terms(turtle=True)
+
+Pairs = list[tuple[str, str]]
+"""The (predicate, object) pairs of one subject, in the order written."""
+
+
+Block = tuple[str, Pairs]
+"""One subject of the mapping and what is said of it."""
+
+
+def _node_iri(node: str, kind: str, terms: _Terms) -> str:
     if kind == "Paper":
-        return _ref(paper_iri_str(node[len("paper:"):] if node.startswith("paper:") else node))
+        return terms.iri(paper_iri_str(node[len("paper:"):] if node.startswith("paper:") else node))
     if kind == "Claim":
-        return _ref(claim_iri_str(node))
-    return _ref(entity_iri_str(node))
+        return terms.iri(claim_iri_str(node))
+    return terms.iri(entity_iri_str(node))
 
 
-def _paper_triples(iri: str, node: str, attrs: Mapping[str, Any]) -> Iterator[NtTriple]:
+def _paper_pairs(node: str, attrs: Mapping[str, Any], t: _Terms) -> Pairs:
     paper_id = attrs.get("paper_id")
     if paper_id is None:
         paper_id = node[len("paper:"):] if node.startswith("paper:") else node
-    yield iri, _V.type, _V.paper
-    yield iri, _V.identifier, _string(paper_id)
+    pairs = [(t.type, t.paper), (t.identifier, t.string(paper_id))]
     if attrs.get("title"):
-        yield iri, _V.title, _string(attrs["title"])
+        pairs.append((t.title, t.string(attrs["title"])))
     if attrs.get("abstract"):
-        yield iri, _V.abstract, _string(attrs["abstract"])
+        pairs.append((t.abstract, t.string(attrs["abstract"])))
     if attrs.get("date"):
-        yield iri, _V.date, _date(attrs["date"])
+        pairs.append((t.date_predicate, t.date(attrs["date"])))
     if attrs.get("year") is not None:
-        yield iri, _V.kg["year"], _integer(attrs["year"])
+        pairs.append((t.kg["year"], t.integer(attrs["year"])))
     for author in dict.fromkeys(str(a) for a in attrs.get("authors") or ()):
-        yield iri, _V.creator, _string(author)
+        pairs.append((t.creator, t.string(author)))
     if attrs.get("source"):
-        yield iri, _V.source, _string(attrs["source"])
+        pairs.append((t.source, t.string(attrs["source"])))
     if attrs.get("url"):
-        yield iri, _V.kg["url"], _quoted(str(attrs["url"])) + _XSD_ANYURI
+        pairs.append((t.kg["url"], t.any_uri(attrs["url"])))
+    return pairs
 
 
-def _entity_triples(iri: str, node: str, kind: str, attrs: Mapping[str, Any]) -> Iterator[NtTriple]:
+def _entity_pairs(node: str, kind: str, attrs: Mapping[str, Any], t: _Terms) -> Pairs:
     label = str(attrs.get("label") or node)
-    yield iri, _V.type, _V.classes[kind]
-    yield iri, _V.pref_label, _string(label)
+    pairs = [(t.type, t.classes[kind]), (t.pref_label, t.string(label))]
     for alias in dict.fromkeys(str(a) for a in attrs.get("aliases") or ()):
         if alias != label:
-            yield iri, _V.alt_label, _string(alias)
-    yield iri, _V.identifier, _string(node)
-    yield iri, _V.kg["paperCount"], _integer(attrs.get("paper_count") or 0)
+            pairs.append((t.alt_label, t.string(alias)))
+    pairs.append((t.identifier, t.string(node)))
+    pairs.append((t.kg["paperCount"], t.integer(attrs.get("paper_count") or 0)))
     if attrs.get("kb_id"):
-        yield iri, _V.kg["kbId"], _string(attrs["kb_id"])
+        pairs.append((t.kg["kbId"], t.string(attrs["kb_id"])))
+    return pairs
 
 
-def _claim_triples(iri: str, attrs: Mapping[str, Any], papers: _PaperIris) -> Iterator[NtTriple]:
-    yield iri, _V.type, _V.claim
+def _claim_pairs(attrs: Mapping[str, Any], context: _Context) -> Pairs:
+    t = context.terms
+    pairs = [(t.type, t.claim)]
     label = attrs.get("label") or attrs.get("text")
     if label:
-        yield iri, _V.label, _string(label)
+        pairs.append((t.label, t.string(label)))
     if attrs.get("value") is not None:
-        yield iri, _V.kg["value"], _double(attrs["value"])
+        pairs.append((t.kg["value"], t.double(attrs["value"])))
     if attrs.get("high") is not None:
-        yield iri, _V.kg["high"], _double(attrs["high"])
+        pairs.append((t.kg["high"], t.double(attrs["high"])))
     if attrs.get("unit"):
-        yield iri, _V.kg["unit"], _string(attrs["unit"])
+        pairs.append((t.kg["unit"], t.string(attrs["unit"])))
     if attrs.get("claim_kind"):
-        yield iri, _V.kg["claimKind"], _string(attrs["claim_kind"])
+        pairs.append((t.kg["claimKind"], t.string(attrs["claim_kind"])))
     if attrs.get("sentence"):
-        yield iri, _V.kg["sentence"], _string(attrs["sentence"])
+        pairs.append((t.kg["sentence"], t.string(attrs["sentence"])))
     if attrs.get("paper_id") is not None:
-        yield iri, _V.derived, papers[str(attrs["paper_id"])]
+        pairs.append((t.derived, context.paper(str(attrs["paper_id"]))))
     if attrs.get("field"):
-        yield iri, _V.kg["field"], _string(attrs["field"])
+        pairs.append((t.kg["field"], t.string(attrs["field"])))
     if attrs.get("start") is not None:
-        yield iri, _V.kg["start"], _integer(attrs["start"])
+        pairs.append((t.kg["start"], t.integer(attrs["start"])))
     if attrs.get("end") is not None:
-        yield iri, _V.kg["end"], _integer(attrs["end"])
+        pairs.append((t.kg["end"], t.integer(attrs["end"])))
+    return pairs
 
 
-class _PaperIris(dict[str, str]):
-    """Paper id -> paper IRI in N-Triples syntax, computed once per paper."""
+class _Context:
+    """What the mapping of one graph renders once and reuses, in the syntax of `terms`: the IRIs of
+    papers, and the literals that repeat in every mention (fields, extractors, confidences)."""
 
-    def __missing__(self, paper_id: str) -> str:
-        iri = self[paper_id] = _ref(paper_iri_str(paper_id))
+    def __init__(self, terms: _Terms) -> None:
+        self.terms = terms
+        self._papers: dict[str, str] = {}
+        self._literals: dict[str, str] = {}
+        self._doubles: dict[float, str] = {}
+        self._mention_base = f"{ID_BASE}mention/"
+        # a mention IRI ends in a hex digest, written between what the syntax puts around any local part
+        sample = terms.iri(self._mention_base + "0")
+        cut = sample.rindex("0")
+        self._mention_wrap = (sample[:cut], sample[cut + 1:])
+
+    def paper(self, paper_id: str) -> str:
+        """The IRI of a paper."""
+        iri = self._papers.get(paper_id)
+        if iri is None:
+            iri = self._papers[paper_id] = self.terms.iri(paper_iri_str(paper_id))
         return iri
 
+    def literal(self, text: str) -> str:
+        """A plain literal of a short text that repeats (a field or extractor name)."""
+        term = self._literals.get(text)
+        if term is None:
+            term = self._literals[text] = _quoted(text)
+        return term
 
-def _evidence_items(evidence: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The evidence of one edge, one item per (paper, field, start, end, extractor): the most
-    confident one when the same span was recorded twice."""
-    best: dict[tuple[str, str, int, int, str], Mapping[str, Any]] = {}
+    def confidence(self, value: Any) -> str:
+        """An xsd:double literal of a value that repeats (a confidence)."""
+        term = self._doubles.get(value)
+        if term is None:
+            term = self._doubles[value] = self.terms.double(value)
+        return term
+
+    def mention(self, iri: str) -> str:
+        """A mention's IRI (`mention_iri_str`)."""
+        local = iri[len(self._mention_base):]
+        if iri.startswith(self._mention_base) and local.isalnum() and local.isascii():
+            return self._mention_wrap[0] + local + self._mention_wrap[1]
+        return self.terms.iri(iri)
+
+
+_EvidenceKey = tuple[str, str, int, int, str]
+"""What makes an evidence item one mention: paper, field, start, end, extractor."""
+
+
+def _evidence_items(evidence: Iterable[Mapping[str, Any]]) -> list[tuple[_EvidenceKey, Mapping[str, Any]]]:
+    """The evidence of one edge with their keys, one item per key: the most confident one when the
+    same span was recorded twice."""
+    if isinstance(evidence, list) and len(evidence) == 1:  # most edges: nothing to choose from
+        return [(_evidence_key(evidence[0]), evidence[0])]
+    best: dict[_EvidenceKey, Mapping[str, Any]] = {}
     for item in evidence:
-        key = (
-            str(item["paper"]),
-            str(item["field"]),
-            int(item["start"]),
-            int(item["end"]),
-            str(item.get("extractor") or ""),
-        )
+        key = _evidence_key(item)
         seen = best.get(key)
         if seen is None or float(item.get("confidence") or 0.0) > float(seen.get("confidence") or 0.0):
             best[key] = item
-    return list(best.values())
+    return list(best.items())
 
 
-def _mention_triples(subject: str, relation: str, obj: str, subject_iri: str, object_iri: str,
-                     item: Mapping[str, Any], papers: _PaperIris) -> Iterator[NtTriple]:
-    paper, field = str(item["paper"]), str(item["field"])
-    start, end = int(item["start"]), int(item["end"])
-    extractor = str(item.get("extractor") or "")
-    iri = _ref(mention_iri_str(subject, relation, obj, paper, field, start, end, extractor))
-    yield iri, _V.type, _V.mention
-    yield iri, _V.derived, papers[paper]
-    yield iri, _V.kg["field"], _string(field)
-    yield iri, _V.kg["start"], _integer(start)
-    yield iri, _V.kg["end"], _integer(end)
-    if item.get("text") is not None:
-        yield iri, _V.kg["text"], _string(item["text"])
+def _evidence_key(item: Mapping[str, Any]) -> _EvidenceKey:
+    """The key of an evidence item (KeyError, TypeError or ValueError when it is malformed)."""
+    return (str(item["paper"]), str(item["field"]), int(item["start"]), int(item["end"]),
+            str(item.get("extractor") or ""))
+
+
+def _mention_block(edge: tuple[str, str, str], tail: Pairs, key: _EvidenceKey, item: Mapping[str, Any],
+                   context: _Context) -> Block:
+    """The mention that supports an edge: `edge` gives its node ids and relation, `tail` the pairs
+    that tie the mention to the edge's triple, `key` and `item` the evidence."""
+    t = context.terms
+    paper, field, start, end, extractor = key
+    text, confidence = item.get("text"), item.get("confidence")
+    iri = context.mention(mention_iri_str(edge[0], edge[1], edge[2], paper, field, start, end, extractor))
+    kg = t.kg
+    pairs = [(t.type, t.mention), (t.derived, context.paper(paper)), (kg["field"], context.literal(field)),
+             (kg["start"], t.integer(start)), (kg["end"], t.integer(end))]
+    if text is not None:
+        pairs.append((kg["text"], t.string(text)))
     if extractor:
-        yield iri, _V.kg["extractor"], _string(extractor)
-    if item.get("confidence") is not None:
-        yield iri, _V.kg["confidence"], _double(item["confidence"])
-    yield iri, _V.kg["subject"], subject_iri
-    yield iri, _V.kg["relation"], _V.relations[relation]
-    yield iri, _V.kg["refersTo"], object_iri
+        pairs.append((kg["extractor"], context.literal(extractor)))
+    if confidence is not None:
+        pairs.append((kg["confidence"], context.confidence(confidence)))
+    pairs += tail
+    return iri, pairs
 
 
-def _edge_triples(graph: nx.MultiDiGraph, u: Any, iris: Mapping[Any, str], papers: _PaperIris) -> Iterator[NtTriple]:
-    mentions: list[NtTriple] = []
-    for _, v, key, attrs in graph.out_edges(u, keys=True, data=True):
-        relation = str(attrs.get("relation") or key)
-        if relation not in RELATIONS:
-            raise GraphError(
-                f"edge '{u}' -> '{v}' has relation '{relation}'; expected one of {', '.join(RELATIONS)}"
-            )
-        yield iris[u], _V.relations[relation], iris[v]
-        try:
-            items = _evidence_items(attrs.get("evidence") or ())
-        except (KeyError, TypeError, ValueError) as exc:
-            raise GraphError(
-                f"edge '{u}' -{relation}-> '{v}' has evidence without paper, field, start and end ({exc})"
-            ) from exc
-        for item in items:
-            mentions.extend(_mention_triples(str(u), relation, str(v), iris[u], iris[v], item, papers))
-    yield from mentions
+def _edge_blocks(u: Any, edges: Mapping[Any, Mapping[str, Mapping[str, Any]]], pairs: Pairs,
+                 iris: Mapping[Any, str], context: _Context) -> list[Block]:
+    """Adds a pair to `pairs` (the node's own) for each out-edge of `u` (`edges`: its adjacency,
+    target -> key -> attributes); returns the blocks of the mentions that support those edges."""
+    t = context.terms
+    kg = t.kg
+    mentions: list[Block] = []
+    for v, keyed in edges.items():
+        for key, attrs in keyed.items():
+            relation = str(attrs.get("relation") or key)
+            if relation not in RELATIONS:
+                raise GraphError(
+                    f"edge '{u}' -> '{v}' has relation '{relation}'; expected one of {', '.join(RELATIONS)}"
+                )
+            subject, verb, obj = iris[u], t.relations[relation], iris[v]
+            pairs.append((verb, obj))
+            try:
+                items = _evidence_items(attrs.get("evidence") or ())
+            except (KeyError, TypeError, ValueError) as exc:
+                raise GraphError(
+                    f"edge '{u}' -{relation}-> '{v}' has evidence without paper, field, start and end ({exc})"
+                ) from exc
+            edge = (str(u), relation, str(v))
+            tail = [(kg["subject"], subject), (kg["relation"], verb), (kg["refersTo"], obj)]
+            mentions.extend(_mention_block(edge, tail, evidence_key, item, context) for evidence_key, item in items)
+    return mentions
+
+
+NodeItem = tuple[Any, Mapping[str, Any], Mapping[Any, Mapping[Any, Mapping[str, Any]]]]
+"""A node of a kg graph, its attributes and its out-edges (target -> key -> attributes)."""
+
+
+def _nodes(graph: nx.MultiDiGraph) -> tuple[Iterable[tuple[Any, Any]], Iterator[NodeItem]]:
+    """Every node with its kind, and every node with its attributes and out-edges, in graph order."""
+    adjacency = dict(graph.adjacency())  # plain dicts, cheaper to walk than networkx's views
+    return graph.nodes(data="kind"), ((node, attrs, adjacency[node]) for node, attrs in graph.nodes(data=True))
+
+
+def _blocks(kinds: Iterable[tuple[Any, Any]], nodes: Iterable[NodeItem], terms: _Terms) -> Iterator[Block]:
+    """The mapping, one subject at a time in the syntax of `terms`: each node with its attributes
+    and outgoing edges, then the mentions of those edges. `kinds` lists every node with its kind,
+    `nodes` then gives each with its attributes and out-edges. Raises GraphError for a node of
+    unknown kind (before anything is yielded), an edge of unknown relation, or evidence without
+    paper, field, start and end."""
+    iris: dict[Any, str] = {}
+    context = _Context(terms)
+    for node, kind in kinds:
+        name = str(node)
+        if kind not in NODE_KINDS:
+            raise GraphError(f"node '{name}' has kind {kind!r}; expected one of {', '.join(NODE_KINDS)}")
+        iris[node] = _node_iri(name, kind, terms)
+    for node, attrs, edges in nodes:
+        kind, name = attrs["kind"], str(node)
+        if kind == "Paper":
+            pairs = _paper_pairs(name, attrs, terms)
+        elif kind == "Claim":
+            pairs = _claim_pairs(attrs, context)
+        else:
+            pairs = _entity_pairs(name, kind, attrs, terms)
+        mentions = _edge_blocks(node, edges, pairs, iris, context)
+        yield iris[node], pairs
+        yield from mentions
+
+
+def _triples(blocks: Iterable[Block]) -> Iterator[NtTriple]:
+    for subject, pairs in blocks:
+        for predicate, obj in pairs:
+            yield subject, predicate, obj
 
 
 def iter_nt_triples(graph: nx.MultiDiGraph) -> Iterator[NtTriple]:
@@ -481,23 +650,7 @@ def iter_nt_triples(graph: nx.MultiDiGraph) -> Iterator[NtTriple]:
     <id/method/bert> <http://purl.org/dc/terms/identifier> "method/bert"
     <id/method/bert> <ontology#paperCount> "1"^^<http://www.w3.org/2001/XMLSchema#integer>
     """
-    iris: dict[Any, str] = {}
-    papers = _PaperIris()
-    for node, attrs in graph.nodes(data=True):
-        kind = attrs.get("kind")
-        name = str(node)
-        if kind not in NODE_KINDS:
-            raise GraphError(f"node '{name}' has kind {kind!r}; expected one of {', '.join(NODE_KINDS)}")
-        iris[node] = _node_iri(name, kind)
-    for node, attrs in graph.nodes(data=True):
-        iri, kind, name = iris[node], attrs["kind"], str(node)
-        if kind == "Paper":
-            yield from _paper_triples(iri, name, attrs)
-        elif kind == "Claim":
-            yield from _claim_triples(iri, attrs, papers)
-        else:
-            yield from _entity_triples(iri, name, kind, attrs)
-        yield from _edge_triples(graph, node, iris, papers)
+    return _triples(_blocks(*_nodes(graph), _NT))
 
 
 def iter_triples(graph: nx.MultiDiGraph) -> Iterator[Triple]:
@@ -569,26 +722,12 @@ def _write_ntriples(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
     buffer.flush()
 
 
-# A local part that is a valid Turtle PN_LOCAL (our IRIs only use A-Z a-z 0-9 - . ~ % and "_").
-_PN_LOCAL = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2})*(?<!\.)")
-_NEW_PREFIXES = [(f"new-{kind}", f"{ID_BASE}new/{kind}/") for kind in ("method", "dataset", "metric", "task")]
-_TURTLE_PREFIXES: list[tuple[str, str]] = sorted(
-    [*PREFIXES.items(), *_NEW_PREFIXES],
-    key=lambda item: -len(item[1]),
-)
-_TURTLE_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in _TURTLE_PREFIXES}
-_JSONLD_NAMESPACES: dict[str, str] = {namespace: prefix for prefix, namespace in JSONLD_CONTEXT.items()}
-_INTEGER_LEXICAL = re.compile(r"[+-]?[0-9]+")
-_RDF_TYPE = _ref(RDF.type)
-
-
-def _prefixed(iri: str, namespaces: Mapping[str, str]) -> str:
-    """`prefix:local` when the IRI's namespace (up to the last / or #) has a prefix, else `<iri>`."""
-    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-    prefix = namespaces.get(iri[:cut])
-    if prefix is not None and _PN_LOCAL.fullmatch(iri[cut:]):
-        return f"{prefix}:{iri[cut:]}"
-    return f"<{iri}>"
+def _write_ntriples_blocks(blocks: Iterable[Block], out: IO[bytes]) -> None:
+    """N-Triples of the mapping's blocks: what `_write_ntriples` writes for their triples."""
+    buffer = _Buffered(out)
+    for s, pairs in blocks:
+        buffer.write("".join([f"{s} {p} {o} .\n" for p, o in pairs]))
+    buffer.flush()
 
 
 def _turtle_term(term: str) -> str:
@@ -620,35 +759,69 @@ def turtle_term(term: Node) -> str:
     return _turtle_term(nt_term(term))
 
 
-def _write_turtle(triples: Iterable[NtTriple], out: IO[bytes]) -> None:
-    """Stream Turtle: one block per run of triples with the same subject."""
-    buffer = _Buffered(out)
-    buffer.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_TURTLE_PREFIXES)))
+def _turtle_blocks(triples: Iterable[NtTriple]) -> Iterator[Block]:
+    """Triples in N-Triples syntax as Turtle blocks: each run of one subject, its terms in Turtle."""
     # predicates and object IRIs, as many as the graph's nodes; "a" only ever as a predicate
     predicates: dict[str, str] = {_RDF_TYPE: "a"}
     objects: dict[str, str] = {}
     subject: str | None = None
-    predicate: str | None = None
+    pairs: Pairs = []
     for s, p, o in triples:
+        if s != subject:
+            if subject is not None:
+                yield _turtle_term(subject), pairs
+            subject, pairs = s, []
         obj = o if o.endswith('"') else objects.get(o)  # a plain literal is already Turtle
         if obj is None:
             obj = _turtle_term(o)
             if o.startswith("<"):
                 objects[o] = obj
-        if s == subject and p == predicate:
-            buffer.write(f" ,\n        {obj}")
-            continue
         verb = predicates.get(p)
         if verb is None:
             verb = predicates[p] = _turtle_term(p)
-        if s == subject:
-            buffer.write(f" ;\n    {verb} {obj}")
-        else:
-            start = " .\n" if subject is not None else ""
-            buffer.write(f"{start}\n{_turtle_term(s)} {verb} {obj}")
-        subject, predicate = s, p
+        pairs.append((verb, obj))
     if subject is not None:
-        buffer.write(" .\n")
+        yield _turtle_term(subject), pairs
+
+
+def _turtle_text(subject: str, pairs: Pairs) -> str:
+    """One Turtle block: "subject verb object ;" per predicate, objects of a repeated predicate
+    joined by ",", preceded by a blank line and ended by " .".
+
+    >>> print(_turtle_text("ex:a", [("a", "kg:Method"), ("kg:x", "1"), ("kg:x", "2")]), end="")
+    <BLANKLINE>
+    ex:a a kg:Method ;
+        kg:x 1 ,
+            2 .
+    """
+    parts = ["\n", subject]
+    last: str | None = None
+    for p, o in pairs:
+        if p == last:
+            parts += (" ,\n        ", o)
+        else:
+            parts += (" ;\n    " if last is not None else " ", p, " ", o)
+            last = p
+    parts.append(" .\n")
+    return "".join(parts)
+
+
+def _write_turtle(blocks: Iterable[Block], out: IO[bytes]) -> None:
+    """Stream Turtle: one block per run of pairs with the same subject (consecutive blocks of one
+    subject are written as one)."""
+    buffer = _Buffered(out)
+    buffer.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_TURTLE_PREFIXES)))
+    subject: str | None = None
+    pending: Pairs = []
+    for s, pairs in blocks:
+        if s == subject:
+            pending = pending + pairs
+            continue
+        if pending:
+            buffer.write(_turtle_text(subject or "", pending))
+        subject, pending = s, pairs
+    if pending:
+        buffer.write(_turtle_text(subject or "", pending))
     buffer.flush()
 
 
@@ -733,18 +906,73 @@ def write_rdf(
     """
     fmt = RdfFormat.parse(format)
     target = Path(path)
-    triples: Iterable[NtTriple]
-    if isinstance(graph, nx.Graph):
-        triples = iter_nt_triples(graph)
-    elif fmt is RdfFormat.NTRIPLES:
-        triples = ((nt_term(s), nt_term(p), nt_term(o)) for s, p, o in graph)
-    else:
-        triples = _by_subject(graph)
-    writer = {RdfFormat.NTRIPLES: _write_ntriples, RdfFormat.TURTLE: _write_turtle,
-              RdfFormat.JSONLD: _write_jsonld}[fmt]
     with atomic_write(target, mode="wb", encoding=None) as out:
-        writer(triples, cast(IO[bytes], out))
+        _write_format(graph, fmt, cast(IO[bytes], out))
     return target
+
+
+def graph_parts(graph: nx.MultiDiGraph, *, size: int = 512) -> Iterator[bytes]:
+    """The graph as parts (pickles) that `write_rdf_parts` writes as `write_rdf` writes the graph.
+
+    A process that did not build the graph can write its RDF from them, part by part, holding one
+    part at a time: first every node with its kind, then `size` nodes at a time with their
+    attributes and out-edges. Pickling is several times cheaper than writing RDF.
+    """
+    kinds, nodes = _nodes(graph)
+    yield pickle.dumps(list(kinds), protocol=pickle.HIGHEST_PROTOCOL)
+    batch: list[NodeItem] = []
+    for node in nodes:
+        batch.append(node)
+        if len(batch) >= size:
+            yield pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
+    if batch:
+        yield pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write_rdf_parts(parts: Iterable[bytes], path: str | os.PathLike[str], *,
+                    format: RdfFormat | str = RdfFormat.TURTLE) -> Path:
+    """Writes the RDF of a kg graph given as its `graph_parts` (parts from this process only:
+    they are unpickled) to `path`, atomically; the file is the one `write_rdf` writes.
+
+    >>> import tempfile, pathlib
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("paper:p1", kind="Paper", paper_id="p1", title="T")
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> one = write_rdf_parts(graph_parts(g), folder / "a.ttl")
+    >>> one.read_bytes() == write_rdf(g, folder / "b.ttl").read_bytes()
+    True
+    """
+    fmt = RdfFormat.parse(format)
+    stream = iter(parts)
+    kinds: list[tuple[Any, Any]] = pickle.loads(next(stream, pickle.dumps([])))
+    nodes = (node for part in stream for node in pickle.loads(part))
+    target = Path(path)
+    with atomic_write(target, mode="wb", encoding=None) as out:
+        _write_mapping(kinds, nodes, fmt, cast(IO[bytes], out))
+    return target
+
+
+def _write_mapping(kinds: Iterable[tuple[Any, Any]], nodes: Iterable[NodeItem], fmt: RdfFormat, out: IO[bytes]) -> None:
+    """Writes the mapping of a kg graph's nodes in `fmt`, each term rendered in the file's syntax."""
+    if fmt is RdfFormat.TURTLE:
+        _write_turtle(_blocks(kinds, nodes, _TURTLE), out)
+    elif fmt is RdfFormat.NTRIPLES:
+        _write_ntriples_blocks(_blocks(kinds, nodes, _NT), out)
+    else:
+        _write_jsonld(_triples(_blocks(kinds, nodes, _NT)), out)
+
+
+def _write_format(graph: nx.MultiDiGraph | Graph, fmt: RdfFormat, out: IO[bytes]) -> None:
+    """Writes `graph` in `fmt`: a kg graph from the mapping's blocks, in the syntax of the file."""
+    if isinstance(graph, nx.Graph):
+        _write_mapping(*_nodes(graph), fmt, out)
+    elif fmt is RdfFormat.NTRIPLES:
+        _write_ntriples(((nt_term(s), nt_term(p), nt_term(o)) for s, p, o in graph), out)
+    elif fmt is RdfFormat.TURTLE:
+        _write_turtle(_turtle_blocks(_by_subject(graph)), out)
+    else:
+        _write_jsonld(_by_subject(graph), out)
 
 
 # --- reading -------------------------------------------------------------------------------------
