@@ -104,7 +104,7 @@ def test_training_sequences_tag_gold_spans_and_rule_methods() -> None:
 
 def test_training_writes_a_model_the_pipeline_loads_and_uses(toy_model: Path) -> None:
     meta = json.loads((toy_model / "meta.json").read_text(encoding="utf-8"))
-    assert meta["kg"]["kind"] == "crf" and meta["kg"]["mode"] == "ner_only"
+    assert meta["kg"]["kind"] == "crf" and meta["kg"]["mode"] == "ner_results"
     assert meta["kg"]["trained_on"] == {"toy.jsonl": [f"toy-{i}" for i in range(len(SENTENCES))]}
     assert (toy_model / "crf.model").stat().st_size > 0
     nlp = build_nlp(model=toy_model)

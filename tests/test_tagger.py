@@ -88,6 +88,16 @@ def test_ner_first_lets_longer_and_identical_rule_spans_win(blank: Language) -> 
                           ("FooBench", "METHOD", "pattern")]  # same span: the rule keeps its label and id
 
 
+def test_ner_results_adds_metric_and_dataset_names_next_to_numbers(blank: Language) -> None:
+    doc = blank("Our model reaches 92.3 accuracy on FooBench ; in many other settings the usual accuracy is hard .")
+    rules = [make_span(doc, 4, 5, "METRIC", "kb"), make_span(doc, 6, 7, "DATASET", "kb"),
+             make_span(doc, 14, 15, "METRIC", "kb")]
+    doc.set_ents(rules)
+    combine(doc, [make_span(doc, 1, 2, "METHOD", "ner")], "ner_results")
+    assert [(e.text, e.label_, e.start) for e in doc.ents] == [("model", "METHOD", 1), ("accuracy", "METRIC", 4),
+                                                              ("FooBench", "DATASET", 6)]  # not the far one
+
+
 def test_sure_names(blank: Language) -> None:
     doc = blank("BERT on glue data")
     assert is_sure(make_span(doc, 0, 1, "METHOD", "kb"))

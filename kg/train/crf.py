@@ -26,9 +26,10 @@ from kg.train.trainer import TrainResult
 
 CRF_CONFIG = Path(__file__).with_name("crf.cfg")
 MODEL_FILE = "crf.model"
-MODE = "ner_only"
-"""How the CRF's spans combine with the rules' (see `kg.extract.tagger`): chosen by cross-validation.
-The CRF reads the rules' spans as features, so letting the rules overrule it only loses."""
+MODE = "ner_results"
+"""How the CRF's spans combine with the rules' (see `kg.extract.tagger`), chosen by cross-validation
+and kg's claims set: the CRF reads the rules' spans as features, so letting the rules overrule it only
+loses, except for metric and dataset names next to a number, which claims need."""
 
 Sequence_ = tuple[list[list[str]], list[str]]
 
