@@ -17,7 +17,7 @@ from kg.extract.abbreviations import AbbreviationTagger, find_abbreviations, lab
 from kg.extract.known_entities import KnownEntityMatcher, is_case_sensitive, name_variants
 from kg.extract.patterns import NamePatterns, lexeme_flag, title_name
 from kg.extract.proposals import _CUE, _CUE_WORDS, _cue_ends
-from kg.extract.spans import make_doc, make_span, merge_entities
+from kg.extract.spans import entities, make_doc, make_span, merge_entities
 from kg.extract.textfold import fold
 from kg.extract.tokenizer import customize_tokenizer
 from kg.kb import read_kb
@@ -38,7 +38,7 @@ def matcher(nlp: Language) -> KnownEntityMatcher:
 
 
 def ents(doc: spacy.tokens.Doc) -> list[tuple[str, str]]:
-    return [(e.text, e.label_) for e in doc.ents]
+    return [(e.text, e.label_) for e in entities(doc)]
 
 
 def test_known_names_with_variants_and_case(nlp: Language, matcher: KnownEntityMatcher) -> None:
@@ -48,8 +48,8 @@ def test_known_names_with_variants_and_case(nlp: Language, matcher: KnownEntityM
         ("Large Language Models", "METHOD"), ("Adam", "METHOD"), ("CIFAR10", "DATASET"), ("cifar-10", "DATASET"),
         ("accuracy", "METRIC"), ("GLUE", "DATASET"),
     ]
-    assert [e.kb_id_ for e in doc.ents][:3] == ["method/large-language-model", "method/adam", "dataset/cifar-10"]
-    assert {e.id_ for e in doc.ents} == {"kb"}
+    assert [e.kb_id_ for e in entities(doc)][:3] == ["method/large-language-model", "method/adam", "dataset/cifar-10"]
+    assert {e.id_ for e in entities(doc)} == {"kb"}
 
 
 def test_longest_known_name_wins(nlp: Language, matcher: KnownEntityMatcher) -> None:
@@ -62,7 +62,7 @@ def test_longest_known_name_wins(nlp: Language, matcher: KnownEntityMatcher) -> 
 def test_unicode_dashes_match_like_ascii(nlp: Language, matcher: KnownEntityMatcher) -> None:
     text = "Results on CIFAR\u201110."
     doc = matcher(make_doc(nlp, text, "abstract"))
-    (ent,) = doc.ents
+    (ent,) = entities(doc)
     assert text[ent.start_char:ent.end_char] == "CIFAR\u201110"
 
 
@@ -90,7 +90,7 @@ def test_abbreviation_tagger_types_and_reuses_short_forms(nlp: Language, matcher
 
 def test_abbreviation_takes_type_from_knowledge_base(nlp: Language, matcher: KnownEntityMatcher) -> None:
     doc = AbbreviationTagger()(matcher(make_doc(nlp, "Large Language Models (LLMs) are big. LLMs talk.", "abstract")))
-    assert [(e.text, e.label_, e.kb_id_) for e in doc.ents] == [
+    assert [(e.text, e.label_, e.kb_id_) for e in entities(doc)] == [
         ("Large Language Models", "METHOD", "method/large-language-model"),
         ("LLMs", "METHOD", "method/large-language-model"),
         ("LLMs", "METHOD", "method/large-language-model"),
@@ -108,7 +108,7 @@ def test_name_shapes_and_context(nlp: Language) -> None:
     doc = NamePatterns()(make_doc(nlp, text, "abstract"))
     assert ents(doc) == [("ShiftQuant", "METHOD"), ("MT-DNN", "METHOD"), ("SciTail", "DATASET"),
                          ("NewsQA-2", "DATASET")]
-    assert {e.id_ for e in doc.ents} == {"pattern"}
+    assert {e.id_ for e in entities(doc)} == {"pattern"}
 
 
 def test_named_dataset_before_head_word(nlp: Language) -> None:
@@ -182,3 +182,12 @@ def test_cue_ends_agree_with_the_case_insensitive_pattern() -> None:
     # every word of the cue pattern contains one of the words the cheap test looks for
     for word in re.findall(r"[a-z][a-z ]+[a-z]", _CUE.pattern.split(r"(?:\w+\s+){0,2}?")[1]):
         assert any(cue in word for cue in _CUE_WORDS), word
+
+
+def test_a_doc_leaving_the_pipeline_has_its_entities_in_doc_ents() -> None:
+    from kg.extract import build_nlp
+
+    for fast in (True, False):
+        doc = build_nlp(fast=fast)("We fine-tune BERT on SQuAD and reach 91.2 F1 with Large Language Models (LLMs).")
+        assert [(e.text, e.label_) for e in doc.ents] == ents(doc)
+        assert ("BERT", "METHOD") in ents(doc) and ("SQuAD", "DATASET") in ents(doc)

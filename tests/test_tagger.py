@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from kg.cli import main
 from kg.errors import KgError
 from kg.extract.pipeline import build_nlp, extract_papers
-from kg.extract.spans import make_span
+from kg.extract.spans import entities, make_span
 from kg.extract.tagger import MODES, combine, is_sure, shipped_model, trained_on, training_overlap
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Paper
@@ -42,7 +42,7 @@ def _ner(doc: Doc) -> list[spacy.tokens.Span]:
 
 
 def _ents(doc: Doc) -> list[tuple[str, str, str]]:
-    return [(e.text, e.label_, e.id_) for e in doc.ents]
+    return [(e.text, e.label_, e.id_) for e in entities(doc)]
 
 
 def test_fill_keeps_every_rule_span(blank: Language) -> None:
@@ -57,7 +57,7 @@ def test_override_keeps_sure_names_and_replaces_guesses(blank: Language) -> None
     combine(doc, _ner(doc), "override")
     assert _ents(doc) == [("residual networks", "METHOD", "kb"), ("with accuracy", "TASK", "ner"),
                           ("FooBench", "DATASET", "ner")]
-    assert doc.ents[0].kb_id_ == "method/x"
+    assert entities(doc)[0].kb_id_ == "method/x"
 
 
 def test_sure_first_keeps_sure_names_then_the_tagger_then_the_rest(blank: Language) -> None:
@@ -78,7 +78,7 @@ def test_ner_only_keeps_the_rule_span_where_both_found_the_same_entity(blank: La
     found = [make_span(doc, 3, 5, "METHOD", "ner"), make_span(doc, 8, 9, "DATASET", "ner")]
     combine(doc, found, "ner_only")
     assert _ents(doc) == [("residual networks", "METHOD", "kb"), ("FooBench", "DATASET", "ner")]
-    assert doc.ents[0].kb_id_ == "method/x"  # same span and label: the knowledge-base id is kept
+    assert entities(doc)[0].kb_id_ == "method/x"  # same span and label: the knowledge-base id is kept
 
 
 def test_ner_first_lets_longer_and_identical_rule_spans_win(blank: Language) -> None:
@@ -94,7 +94,7 @@ def test_ner_results_adds_metric_and_dataset_names_next_to_numbers(blank: Langua
              make_span(doc, 14, 15, "METRIC", "kb")]
     doc.set_ents(rules)
     combine(doc, [make_span(doc, 1, 2, "METHOD", "ner")], "ner_results")
-    assert [(e.text, e.label_, e.start) for e in doc.ents] == [("model", "METHOD", 1), ("accuracy", "METRIC", 4),
+    assert [(e.text, e.label_, e.start) for e in entities(doc)] == [("model", "METHOD", 1), ("accuracy", "METRIC", 4),
                                                               ("FooBench", "DATASET", 6)]  # not the far one
 
 

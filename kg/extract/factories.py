@@ -17,7 +17,7 @@ from kg.extract.claims import find_claims, split_sentences
 from kg.extract.known_entities import KnownEntityMatcher
 from kg.extract.numbers import find_quantities
 from kg.extract.patterns import NamePatterns
-from kg.extract.spans import entities, source_text
+from kg.extract.spans import entities, source_text, sync_entities
 from kg.kb import read_kb
 from kg.types import Mention
 
@@ -42,7 +42,9 @@ def _make_tagger(nlp: Language, name: str, model_path: str | None, mode: str | N
 
 
 def find_claims_in_doc(doc: Doc) -> Doc:
-    """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`."""
+    """Claims of the Doc's text, attributed to its entities; kept in `doc.user_data["kg_claims"]`.
+
+    The last component of kg's pipeline: it also writes the entities to `doc.ents`."""
     field = doc.user_data.get("kg_field", "abstract")
     text = source_text(doc)
     sentences = split_sentences(text)
@@ -52,7 +54,7 @@ def find_claims_in_doc(doc: Doc) -> Doc:
     mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
                 for e in entities(doc)] if quantities else []
     doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions, quantities=quantities)
-    return doc
+    return sync_entities(doc)
 
 
 def _make_claims(nlp: Language, name: str) -> Callable[[Doc], Doc]:

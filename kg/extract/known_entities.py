@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -22,6 +23,8 @@ from kg.extract.heads import DATASET_HEADS
 from kg.extract.spans import make_span, merge_entities
 from kg.kb import KBEntry
 
+_CASED_PREFIX = "="
+"""Prefix of the matcher keys of names matched with their case."""
 _TYPE_ORDER = {"DATASET": 0, "METHOD": 1, "TASK": 2, "METRIC": 3}
 _SPLIT_POINT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 
@@ -83,8 +86,12 @@ class KnownEntityMatcher:
         strings = nlp.vocab.strings
         self.by_key: dict[int, tuple[KBEntry, int, int]] = {}
         self.source = strings.add("kb")
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        # One matcher over lower-cased words for every name: names matched with their case are added
+        # under a key of their own, and a match of one counts only where the words are written as
+        # in one of its variants. One pass instead of a second matcher over the exact words saved
+        # a tenth of the rules-only pipeline.
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._cased: dict[int, frozenset[tuple[int, ...]]] = {}
         sensitive: dict[str, list[str]] = {}
         insensitive: dict[str, list[str]] = {}
         for entry in entries:
@@ -94,9 +101,14 @@ class KnownEntityMatcher:
                 for variant in name_variants(name):
                     target = sensitive if is_case_sensitive(variant) else insensitive
                     target.setdefault(entry.id, []).append(variant)
-        for target, matcher in ((sensitive, self.exact), (insensitive, self.lower)):
-            for kb_id, names in target.items():
-                matcher.add(kb_id, [nlp.make_doc(n) for n in sorted(set(names))])
+        for kb_id, names in insensitive.items():
+            self.matcher.add(kb_id, [nlp.make_doc(n) for n in sorted(set(names))])
+        for kb_id, names in sensitive.items():
+            docs = [nlp.make_doc(n) for n in sorted(set(names))]
+            key = strings.add(_CASED_PREFIX + kb_id)
+            self.by_key[key] = self.by_key[strings.add(kb_id)]
+            self._cased[key] = frozenset(tuple(t.orth for t in d) for d in docs)
+            self.matcher.add(_CASED_PREFIX + kb_id, docs)
 
     def __call__(self, doc: Doc) -> Doc:
         merge_entities(doc, self._spans(doc), override=True)
@@ -108,12 +120,19 @@ class KnownEntityMatcher:
 
     def _spans(self, doc: Doc) -> Iterator[Any]:
         best: dict[tuple[int, int], tuple[KBEntry, int, int]] = {}
-        for matcher in (self.exact, self.lower):
-            for match_id, start, end in matcher(doc):
-                found = self.by_key[match_id]
-                key = (start, end)
-                if key not in best or self._prefer(doc, end, found[0], best[key][0]):
-                    best[key] = found
+        cased = self._cased
+        orths: list[int] | None = None  # the words' ORTH ids, read once a cased name needs them
+        for match_id, start, end in self.matcher(doc):
+            written = cased.get(match_id)
+            if written is not None:
+                if orths is None:
+                    orths = doc.to_array(ORTH).tolist()
+                if tuple(orths[start:end]) not in written:
+                    continue
+            found = self.by_key[match_id]
+            key = (start, end)
+            if key not in best or self._prefer(doc, end, found[0], best[key][0]):
+                best[key] = found
         for (start, end), (_, label, kb_id) in best.items():
             yield make_span(doc, start, end, label, self.source, kb_id)
 

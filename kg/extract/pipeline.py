@@ -20,11 +20,11 @@ from kg.extract import factories
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
 from kg.extract.claims import split_sentences
 from kg.extract.proposals import proposed_indices
-from kg.extract.spans import entities, make_doc
+from kg.extract.spans import RECORDS_ONLY_KEY, entities, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
-PIPELINE_VERSION = "crf-1"
+PIPELINE_VERSION = "crf-2"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
 SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
@@ -86,8 +86,10 @@ def extract_papers(papers: Iterable[Paper], nlp: Language, *, batch_size: int = 
 def _extract_batch(papers: list[Paper], nlp: Language) -> Iterator[Extraction]:
     docs: list[Doc] = []
     for paper in papers:
-        docs.append(make_doc(nlp, paper.title, "title"))
-        docs.append(make_doc(nlp, paper.abstract, "abstract"))
+        for text, field in ((paper.title, "title"), (paper.abstract, "abstract")):
+            doc = make_doc(nlp, text, field)
+            doc.user_data[RECORDS_ONLY_KEY] = True
+            docs.append(doc)
     processed = list(nlp.pipe(docs, batch_size=len(docs)))
     for k, paper in enumerate(papers):
         yield doc_to_extraction(paper, processed[2 * k], processed[2 * k + 1])

@@ -29,24 +29,43 @@ ENTS_KEY = "kg_ents"
 def entities(doc: Doc) -> list[Span]:
     """The Doc's entities as kg's components last set them.
 
-    kg's components keep their spans in `doc.user_data` as well as in `doc.ents`, because reading
-    `doc.ents` rebuilds every span from the tokens: done by each component, that was the largest
-    cost of the rules-only pipeline. Code that sets `doc.ents` itself must use `set_entities`.
+    kg's components keep their spans in `doc.user_data`, and `doc.ents` is written once, by
+    `sync_entities` at the end of the pipeline: reading `doc.ents` rebuilds every span from the
+    tokens, and writing it visits every token, and done by each component these were the largest
+    costs of the rules-only pipeline. Code that sets `doc.ents` itself must use `set_entities`.
     """
     cached = doc.user_data.get(ENTS_KEY)
     return list(cached) if cached is not None else list(doc.ents)
 
 
 def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
-    """Sets `doc.ents` (other tokens outside) and the copy `entities` reads."""
+    """Sets the entities `entities` reads (and `sync_entities` writes to `doc.ents`)."""
     _set_located(doc, [(span.start, span.end, span) for span in spans])
 
 
 def _set_located(doc: Doc, located: list[tuple[int, int, Span]]) -> None:
     located.sort(key=_by_start)
-    ordered = [span for _, _, span in located]
-    doc.set_ents(ordered, default="outside")
-    doc.user_data[ENTS_KEY] = tuple(ordered)
+    doc.user_data[ENTS_KEY] = tuple([span for _, _, span in located])
+    doc.user_data[PENDING_KEY] = True
+
+
+PENDING_KEY = "kg_ents_pending"
+
+
+def sync_entities(doc: Doc) -> Doc:
+    """Writes the entities of `entities` to `doc.ents` (other tokens outside), if they changed.
+
+    The last component of kg's pipeline calls it, so a Doc that leaves the pipeline has them in
+    `doc.ents` as spaCy users expect.
+    """
+    if doc.user_data.pop(PENDING_KEY, False) and not doc.user_data.get(RECORDS_ONLY_KEY):
+        doc.set_ents(list(doc.user_data[ENTS_KEY]), default="outside")
+    return doc
+
+
+RECORDS_ONLY_KEY = "kg_records_only"
+"""Marks a Doc that `kg.extract.extract_papers` turns into records and drops: nothing reads its
+`doc.ents`, so `sync_entities` leaves them unwritten (a twentieth of the rules-only pipeline's time)."""
 
 
 def _by_start(item: tuple[int, int, Span]) -> int:
