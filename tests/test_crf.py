@@ -158,3 +158,28 @@ def test_a_retrained_model_changes_the_cache_fingerprint(toy_model: Path, tmp_pa
     (copy / "crf.model").write_bytes((copy / "crf.model").read_bytes() + b"\0")
     assert pipeline_fingerprint(fast=False) != before
     assert pipeline_fingerprint(fast=True) == fast  # the rules-only pipeline does not use the model
+
+
+def test_a_span_with_an_unpartnered_bracket_is_repaired(tmp_path: Path) -> None:
+    import pycrfsuite
+
+    from kg.extract.crf import CrfTagger
+
+    # Taught on purpose to stop inside the brackets, the raw model leaves "(" open; given the words,
+    # the tagger returns a balanced span instead.
+    trainer = pycrfsuite.Trainer(verbose=False)
+    names = ["Alpha", "Beta", "Gamma", "Delta"]
+    for name in names:
+        words = ["the", name, "Corpus", "(", name[:2].upper(), ")", "is", "big"]
+        trainer.append([[f"w={w}", f"i={i}"] for i, w in enumerate(words)],
+                       ["O", "B-DATASET", "I-DATASET", "I-DATASET", "I-DATASET", "O", "O", "O"])
+    trainer.train(str(tmp_path / "toy.crf"))
+    tagger = CrfTagger(tmp_path / "toy.crf")
+    words = ["the", "Alpha", "Corpus", "(", "AL", ")", "is", "big"]
+    features = [[f"w={w}", f"i={i}"] for i, w in enumerate(words)]
+    assert tagger.spans(features) == [(1, 5, "DATASET")]  # "Alpha Corpus ( AL": unbalanced
+    (repaired,) = tagger.spans(features, words)
+    assert repaired in {(1, 6, "DATASET"), (1, 3, "DATASET")}
+    balanced = ["the", "Alpha", "Corpus", "is", "big"]
+    assert tagger.spans([[f"w={w}", f"i={i}"] for i, w in enumerate(balanced)], balanced) == \
+        tagger.spans([[f"w={w}", f"i={i}"] for i, w in enumerate(balanced)])

@@ -203,7 +203,8 @@ class _CrfModel:
         out = []
         for doc in batch:
             tags = rule_tags(len(doc), ((e.start, e.end, e.id_ or "kb", e.label_) for e in entities(doc)))
-            spans = self.crf.spans(self.features([t.text for t in doc], tags))
+            words = [t.text for t in doc]
+            spans = self.crf.spans(self.features(words, tags), words)
             out.append([make_span(doc, start, end, label, "ner") for start, end, label in spans])
         return out
 
