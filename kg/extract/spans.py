@@ -88,7 +88,7 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
     ordered = sorted(((span.start, span.end, span) for span in proposals), key=_longest_first)
     if override:
         # Longer proposals may displace existing entities; equal or shorter ones may not.
-        pool = sorted([*existing, *ordered], key=_longest_first)
+        pool = sorted([*existing, *ordered], key=_longest_first) if existing else ordered
     else:
         for item in existing:
             kept.append(item)
