@@ -142,10 +142,15 @@ def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Ite
 
 
 def _entity_named(name: str, label: str, claim: Claim, mentions: Iterable[Mention]) -> str | None:
-    """The entity a claim's metric/dataset/method text refers to: the nearest mention with that text."""
+    """The entity a claim's metric/dataset/method text refers to: the nearest mention with that text
+    (or, for a mention written as a definition, "word error rate (WER)", with its short form)."""
+    from kg.extract.claims import short_name
+
     best: tuple[int, str] | None = None
+    wanted = name.casefold()
     for m in mentions:
-        if m.entity_id is None or m.label != label or m.text.casefold() != name.casefold():
+        if m.entity_id is None or m.label != label or (
+                m.text.casefold() != wanted and short_name(m.text).casefold() != wanted):
             continue
         distance = abs(m.start - claim.start) + (0 if m.field == claim.field else 10**6)
         if best is None or distance < best[0]:

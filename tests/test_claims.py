@@ -357,3 +357,20 @@ def test_quantities_can_be_passed_in() -> None:
     given_q = find_claims(text, "abstract", [], ms, quantities=find_quantities(text))
     assert given_q == find_claims(text, "abstract", [], ms)
     assert find_claims(text, "abstract", [], ms, quantities=[]) == []
+
+
+def test_a_mention_written_as_a_definition_names_the_claim_by_its_short_form() -> None:
+    text = "Our recognizer lowers the word error rate (WER) to 3.4% on the Wall Street Journal corpus (WSJ)."
+    (claim,) = claims(text, ("word error rate (WER)", R), ("Wall Street Journal corpus (WSJ)", D))
+    assert (claim.text, claim.metric, claim.dataset) == ("3.4%", "WER", "WSJ")
+    # the claim still reaches the mentions' entities in the graph
+    from kg.graph import build_graph
+    from kg.types import CLAIM_DATASET, CLAIM_METRIC, Entity, Extraction, Linked, Paper
+
+    found = mentions(text, ("word error rate (WER)", R), ("Wall Street Journal corpus (WSJ)", D))
+    linked_mentions = tuple(m.with_entity(f"e{i}") for i, m in enumerate(found))
+    entities = (Entity("e0", "METRIC", "word error rate", paper_count=1), Entity("e1", "DATASET", "WSJ", paper_count=1))
+    extraction = Extraction("p", mentions=linked_mentions, claims=(claim,))
+    graph = build_graph([Paper(id="p", title="", abstract=text)], Linked(entities, (extraction,)))
+    edges = {(v, k) for _, v, k in graph.edges(keys=True) if k in (CLAIM_METRIC, CLAIM_DATASET)}
+    assert edges == {("e0", CLAIM_METRIC), ("e1", CLAIM_DATASET)}

@@ -61,12 +61,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, overload
 
 from kg.extract.numbers import find_quantities
 from kg.types import Claim, ClaimKind, Field, Mention, Quantity
 
-__all__ = ["find_claims", "split_sentences"]
+__all__ = ["find_claims", "short_name", "split_sentences"]
 
 # --- sentences -----------------------------------------------------------------------------------
 
@@ -416,10 +416,35 @@ def find_claims(
         method = _method(text, d.q, in_sentence, s_start)
         claims.append(Claim(
             field=field, start=d.q.start, end=d.q.end, text=d.q.text, value=d.q.value, unit=d.q.unit,
-            kind=d.kind, metric=d.metric, dataset=dataset, method=method, high=d.q.high,
-            sentence=d.sentence,
+            kind=d.kind, metric=short_name(d.metric), dataset=short_name(dataset), method=short_name(method),
+            high=d.q.high, sentence=d.sentence,
         ))
     return claims
+
+
+_DEFINED = re.compile(r"^.*\S\s*\(\s*([^()\s]{2,12})\s*\)$")
+
+
+@overload
+def short_name(name: str) -> str: ...
+@overload
+def short_name(name: None) -> None: ...
+def short_name(name: str | None) -> str | None:
+    """How a claim names a mention written as a definition, "long form (SHORT)": by its short form.
+
+    A tagger that follows a corpus convention of one span per definition gives mentions such as
+    "word error rate (WER)"; a claim about WER is about "WER". Parentheses that hold no
+    abbreviation (a unit, a lower-case qualifier) stay.
+
+    >>> short_name("word error rate (WER)"), short_name("BLEU"), short_name("F1 (macro)"), short_name("BLEU (%)")
+    ('WER', 'BLEU', 'F1 (macro)', 'BLEU (%)')
+    """
+    if name is None or not name.endswith(")"):
+        return name
+    m = _DEFINED.match(name)
+    if m is None or not any(c.isupper() for c in m.group(1)) or not m.group(1)[0].isalnum():
+        return name
+    return m.group(1)
 
 
 def _sentence_of(q: Quantity, spans: list[tuple[int, int]], starts: list[int], n: int) -> tuple[int, int]:
