@@ -17,9 +17,8 @@ from kg.extract.claims import find_claims, split_sentences
 from kg.extract.known_entities import KnownEntityMatcher
 from kg.extract.numbers import find_quantities
 from kg.extract.patterns import NamePatterns
-from kg.extract.spans import entities, source_text, sync_entities
+from kg.extract.spans import MENTIONS_KEY, entity_mentions, source_text, sync_entities
 from kg.kb import read_kb
-from kg.types import Mention
 
 
 def _make_known_entities(nlp: Language, name: str, kb_paths: list[str] | None) -> KnownEntityMatcher:
@@ -50,9 +49,9 @@ def find_claims_in_doc(doc: Doc) -> Doc:
     sentences = split_sentences(text)
     doc.user_data["kg_sentences"] = sentences
     quantities = find_quantities(text)
-    # Most texts state no number: their entities need no Mentions.
-    mentions = [Mention(field, e.start_char, e.end_char, text[e.start_char:e.end_char], e.label_)  # type: ignore[arg-type]
-                for e in entities(doc)] if quantities else []
+    # The record's mentions, made once: the claims are attributed to them, and extract_papers keeps them.
+    mentions = entity_mentions(doc)
+    doc.user_data[MENTIONS_KEY] = mentions
     doc.user_data["kg_claims"] = find_claims(text, field, sentences, mentions, quantities=quantities)
     return sync_entities(doc)
 

@@ -20,14 +20,13 @@ from kg.extract import factories
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
 from kg.extract.claims import split_sentences
 from kg.extract.proposals import proposed_indices
-from kg.extract.spans import RECORDS_ONLY_KEY, entities, make_doc
+from kg.extract.spans import MENTIONS_KEY, RECORDS_ONLY_KEY, SOURCE_SCORES, entity_mentions, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
 PIPELINE_VERSION = "crf-2"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
-SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
 MAX_CHARS = 5_000_000
 
 
@@ -101,7 +100,7 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     abbreviations: list[Abbreviation] = []
     for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
         text = paper.text(field)  # type: ignore[arg-type]
-        mentions.extend(_entity_mentions(doc, field, text))
+        mentions.extend(_entity_mentions(doc))
         defined: list[AbbreviationSpan] = doc.user_data.get("kg_abbreviations", [])
         for abbr in defined:
             abbreviations.append(Abbreviation(
@@ -116,15 +115,10 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
                       abbreviations=tuple(abbreviations), proposes=tuple(proposes))
 
 
-def _entity_mentions(doc: Doc, field: str, text: str) -> list[Mention]:
-    """The Doc's entities as Mentions of `field` of `text` (each Span attribute is read once: the
-    string ones are lookups)."""
-    out: list[Mention] = []
-    for ent in entities(doc):
-        start, end, source = ent.start_char, ent.end_char, ent.id_
-        out.append(Mention(field, start, end, text[start:end], ent.label_,  # type: ignore[arg-type]
-                           SOURCE_SCORES.get(source, 0.5), source or "kb", ent.kb_id_ or None))
-    return out
+def _entity_mentions(doc: Doc) -> list[Mention]:
+    """The Doc's entities as Mentions (made once, by the claims component)."""
+    made = doc.user_data.get(MENTIONS_KEY)
+    return list(made) if made is not None else entity_mentions(doc)
 
 
 def _short_forms_in_title(title: str, mentions: list[Mention], abbreviations: list[Abbreviation]) -> list[Mention]:

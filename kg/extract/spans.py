@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.extract.textfold import fold
+from kg.types import Mention
 
 
 def make_span(doc: Doc, start: int, end: int, label: str | int, source: str | int, kb_id: str | int = "") -> Span:
@@ -125,3 +126,21 @@ def source_text(doc: Doc) -> str:
     """The text as the input gave it (same length as the Doc's folded text)."""
     text = doc.user_data.get("kg_text")
     return text if isinstance(text, str) else doc_text(doc)
+
+
+SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
+"""How much a mention is trusted, by the component that found it."""
+MENTIONS_KEY = "kg_mentions"
+
+
+def entity_mentions(doc: Doc) -> list[Mention]:
+    """The Doc's entities as Mentions of its field and text, each Span attribute read once (the
+    string ones are lookups); the last component keeps them in `doc.user_data[MENTIONS_KEY]`."""
+    field = doc.user_data.get("kg_field", "abstract")
+    text = source_text(doc)
+    out: list[Mention] = []
+    for ent in entities(doc):
+        start, end, source = ent.start_char, ent.end_char, ent.id_
+        out.append(Mention(field, start, end, text[start:end], ent.label_,  # type: ignore[arg-type]
+                           SOURCE_SCORES.get(source, 0.5), source or "kb", ent.kb_id_ or None))
+    return out
