@@ -216,6 +216,31 @@ def prepare_query(sparql: str) -> Query:
         raise QueryError(f"malformed query: {' '.join(str(exc).split())}") from exc
 
 
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+_FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+                                "DescribeQuery": "DESCRIBE"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedQuery:
+    """A query that passed the read-only guard: `text` is exactly what the engine must run (never
+    the text the caller gave, if the guard had to normalise it), `form` its query form."""
+
+    text: str
+    form: QueryForm
+
+
+def check_query(sparql: str) -> CheckedQuery:
+    """The read-only guard every query passes before it runs, in the CLI and the endpoint alike.
+
+    Raises QueryError (UPDATE_REFUSED, SERVICE_REFUSED, FROM_REFUSED or a one-line syntax error).
+
+    >>> check_query("ASK { ?s ?p ?o }").form
+    'ASK'
+    """
+    return CheckedQuery(sparql, _FORMS[str(prepare_query(sparql).algebra.name)])
+
+
 def _variables(node: Any) -> set[Variable]:
     return {n for n in _walk(node) if isinstance(n, Variable)}
 
