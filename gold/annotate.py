@@ -10,6 +10,7 @@ gold file, which holds ids, offsets and labels only:
     python gold/annotate.py show ID [ID ...]           # a paper's title and abstract, sentence by sentence
     python gold/annotate.py convert WORK.jsonl [...] -o gold/corpus.jsonl
     python gold/annotate.py check gold/corpus.jsonl    # re-check offsets against the corpus
+    python gold/annotate.py agree FIRST.jsonl SECOND.jsonl   # inter-annotator agreement on shared ids
 
 Working record:
     {"id": "p...",
@@ -193,6 +194,74 @@ def check(record: dict[str, Any], paper: dict[str, str]) -> list[str]:
     return problems
 
 
+def _f1(a: set[Any], b: set[Any]) -> tuple[float, int, int, int]:
+    both = len(a & b)
+    return (2 * both / (len(a) + len(b)) if a or b else 1.0), both, len(a), len(b)
+
+
+def _kappa(pairs: list[tuple[Any, Any]]) -> float:
+    """Cohen's kappa of two annotators' labels on the same items."""
+    if not pairs:
+        return float("nan")
+    observed = sum(x == y for x, y in pairs) / len(pairs)
+    labels = {x for x, _ in pairs} | {y for _, y in pairs}
+    expected = sum(
+        (sum(x == k for x, _ in pairs) / len(pairs)) * (sum(y == k for _, y in pairs) / len(pairs)) for k in labels
+    )
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def agreement(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[str]:
+    """Agreement of two gold files on the papers both annotated, as lines of a table."""
+    a = {r["id"]: r for r in first}
+    b = {r["id"]: r for r in second}
+    shared = sorted(set(a) & set(b))
+    lines = [f"{len(shared)} papers annotated by both"]
+
+    def spans(r: dict[str, Any], labelled: bool, label: str | None = None) -> set[Any]:
+        return {(r["id"], e["field"], e["start"], e["end"]) + ((e["label"],) if labelled else ())
+                for e in r["entities"] if label is None or e["label"] == label}
+
+    for label in (None, *LABELS):
+        sa = set().union(*(spans(a[i], True, label) for i in shared))
+        sb = set().union(*(spans(b[i], True, label) for i in shared))
+        f1, both, na, nb = _f1(sa, sb)
+        lines.append(f"entities strict {label or 'all':8} F1 {f1:.3f}  ({both} agreed; {na} vs {nb})")
+    overlap = 0
+    total = 0
+    for i in shared:
+        for e in a[i]["entities"]:
+            total += 1
+            overlap += any(x["field"] == e["field"] and x["start"] < e["end"] and e["start"] < x["end"]
+                           and x["label"] == e["label"] for x in b[i]["entities"])
+    lines.append(f"entities: first's mentions overlapped by a same-label mention of second: {overlap}/{total}")
+    matched = [(ea["label"], eb["label"], ea["generic"], eb["generic"]) for i in shared
+               for ea in a[i]["entities"] for eb in b[i]["entities"]
+               if (ea["field"], ea["start"], ea["end"]) == (eb["field"], eb["start"], eb["end"])]
+    lines.append(f"same span: label kappa {_kappa([(x[0], x[1]) for x in matched]):.3f}, "
+                 f"generic kappa {_kappa([(x[2], x[3]) for x in matched]):.3f} ({len(matched)} spans)")
+    na = {(i, n["field"], n["start"], n["end"]): n for i in shared for n in a[i]["numbers"]}
+    nb = {(i, n["field"], n["start"], n["end"]): n for i in shared for n in b[i]["numbers"]}
+    f1, both, x, y = _f1(set(na), set(nb))
+    lines.append(f"numbers: span F1 {f1:.3f} ({both} agreed; {x} vs {y})")
+    common = sorted(set(na) & set(nb))
+    lines.append(f"numbers: role kappa {_kappa([(na[k]['role'], nb[k]['role']) for k in common]):.3f}")
+
+    def target(r: dict[str, Any], n: dict[str, Any], key: str) -> Any:
+        idx = n.get(key)
+        if idx is None:
+            return None
+        e = r["entities"][idx]
+        return (e["field"], e["start"], e["end"])
+
+    for key in ("method", "dataset", "metric", "task"):
+        pairs = [(target(a[k[0]], na[k], key), target(b[k[0]], nb[k], key)) for k in common
+                 if na[k]["role"] in ("result", "improvement", "baseline")]
+        same = sum(x == y for x, y in pairs)
+        lines.append(f"numbers: {key:7} attribution agreement {same}/{len(pairs)}")
+    return lines
+
+
 def _show(papers: dict[str, dict[str, str]], ids: list[str]) -> None:
     for pid in ids:
         paper = papers[pid]
@@ -214,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     p_convert.add_argument("-o", "--output", type=Path, required=True)
     p_check = sub.add_parser("check")
     p_check.add_argument("gold", type=Path)
+    p_agree = sub.add_parser("agree")
+    p_agree.add_argument("first", type=Path)
+    p_agree.add_argument("second", type=Path)
     args = parser.parse_args(argv)
     papers = corpus_papers()
     if args.command == "sample":
@@ -242,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         ents = sum(len(r["entities"]) for r in records)
         nums = sum(len(r["numbers"]) for r in records)
         print(f"{len(records)} papers, {ents} mentions, {nums} numbers -> {args.output}")
+        return 0
+    if args.command == "agree":
+        def load(path: Path) -> list[dict[str, Any]]:
+            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        print("\n".join(agreement(load(args.first), load(args.second))))
         return 0
     problems = []
     for line in args.gold.read_text(encoding="utf-8").splitlines():
