@@ -32,16 +32,22 @@ ROOT_ONLY = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, 
 
 @pytest.fixture
 def system_devices() -> Iterator[None]:
-    """Puts /dev/null and /dev/full back (as root) should a regression have replaced them with files,
-    so that a failing test does not break the machine for everything else running on it."""
-    devices = {"/dev/null": os.makedev(1, 3), "/dev/full": os.makedev(1, 7)}
+    """Puts /dev/null, /dev/full and /dev/stdout back (as root) should a regression have replaced
+    them with files, so that a failing test does not break the machine for everything else on it."""
     yield
-    for path, number in devices.items():
+    broken = []
+    for path, number in {"/dev/null": os.makedev(1, 3), "/dev/full": os.makedev(1, 7)}.items():
         if os.path.lexists(path) and not stat.S_ISCHR(os.lstat(path).st_mode) and os.geteuid() == 0:
             os.unlink(path)
             os.mknod(path, stat.S_IFCHR | 0o666, number)
             os.chmod(path, 0o666)
-            pytest.fail(f"{path} was replaced by a regular file (put back)")
+            broken.append(path)
+    if not os.path.islink("/dev/stdout") and os.geteuid() == 0:
+        os.unlink("/dev/stdout")
+        os.symlink("/proc/self/fd/1", "/dev/stdout")
+        broken.append("/dev/stdout")
+    if broken:
+        pytest.fail(f"{', '.join(broken)} replaced by regular files (put back)")
 
 
 def _graph(folder: Path) -> Path:
@@ -141,7 +147,8 @@ def test_dash_is_standard_output(command: str, tmp_path: Path) -> None:
     assert not (tmp_path / "-").exists()
 
 
-def test_dev_stdout_writes_into_the_open_descriptor_and_keeps_an_append(tmp_path: Path) -> None:
+def test_dev_stdout_writes_into_the_open_descriptor_and_keeps_an_append(tmp_path: Path,
+                                                                        system_devices: None) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text("kept\n", encoding="utf-8")
     with log.open("a", encoding="utf-8") as appended:  # `kg read ... -o /dev/stdout >> log.jsonl`
