@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, Problem
 from kg.targets import Target, output_target
 
 T = TypeVar("T")
@@ -307,8 +307,11 @@ def _umask() -> int:
 def read_jsonl(path: str | Path, parse: Callable[[Any], T], *, what: str) -> Iterator[T]:
     """Each non-blank line of a JSON Lines file, parsed by `parse`.
 
-    A line that is not JSON, or that `parse` rejects (KeyError, TypeError, ValueError), stops the
-    reading with an InputError naming the file, the line and `what` was expected there.
+    A line that is not JSON, or that `parse` rejects (KeyError, TypeError, ValueError,
+    AttributeError: a value of the wrong shape), stops the reading with an InputError naming the
+    file, the line and `what` was expected there; so do bytes that are not text (a binary file) and a
+    line longer than `kg.ingest._io.MAX_LINE` characters, which is never read whole. UTF-16 and
+    UTF-32 files are read as such (`kg.ingest._io.sniff_encoding`).
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
@@ -316,15 +319,43 @@ def read_jsonl(path: str | Path, parse: Callable[[Any], T], *, what: str) -> Ite
     >>> list(read_jsonl(path, lambda obj: obj["id"], what="record"))
     [1, 2]
     """
+    from kg.ingest._io import bad_text, bounded_lines, text_stream
+
+    name = str(path)
     try:
-        handle = Path(path).open(encoding="utf-8")
+        handle = Path(path).open("rb")
     except OSError as exc:
-        raise InputError(f"cannot read {what}s: {exc.strerror}", source=str(path)) from None
+        raise InputError(f"cannot read {what}s: {exc.strerror}", source=name) from None
+
+    def overlong(problem: Problem) -> None:
+        raise InputError(problem.message.replace("; skipped", ""), source=name, line=problem.line)
+
     with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield parse(json.loads(line))
-            except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
-                raise InputError(f"bad {what}: {exc}", source=str(path), line=number) from None
+        try:
+            text = text_stream(handle)
+            for number, line in enumerate(bounded_lines(text, name, overlong), 1):
+                if not line.strip():
+                    continue
+                wrong = bad_text(line)
+                if wrong is not None:
+                    raise InputError(f"bad {what}: {wrong}; is this a binary file? kg reads JSON Lines text",
+                                     source=name, line=number)
+                try:
+                    value = parse(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"bad {what}: not JSON ({exc.msg} at column {exc.colno})",
+                                     source=name, line=number) from None
+                except RecursionError:
+                    raise InputError(f"bad {what}: JSON nested too deeply", source=name, line=number) from None
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise InputError(f"bad {what}: {_reason(exc)}", source=name, line=number) from None
+                yield value
+        except OSError as exc:
+            raise InputError(f"cannot read {what}s: {exc.strerror or exc}", source=name) from None
+
+
+def _reason(exc: Exception) -> str:
+    """What a parse error says, with the missing key named for a KeyError."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}" if exc.args else "a field is missing"
+    return str(exc)

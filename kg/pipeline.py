@@ -22,6 +22,7 @@ import networkx as nx
 
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
+from kg.ingest.records import json_type
 from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
 from kg.targets import check_build_folder, locked_folder
 from kg.types import Extraction, Linked, Paper
@@ -46,7 +47,13 @@ class BuildResult:
 
 def read_records(path: str | Path) -> Iterator[Extraction]:
     """Extraction records from a JSONL file that `kg extract` wrote."""
-    return read_jsonl(path, Extraction.from_json, what="extraction record")
+    return read_jsonl(path, _record, what="extraction record")
+
+
+def _record(obj: Any) -> Extraction:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object with an 'id', got {json_type(obj)}")
+    return Extraction.from_json(obj)
 
 
 def write_records(records: Iterable[Extraction], path: str | Path) -> int:
