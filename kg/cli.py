@@ -106,7 +106,8 @@ def main(debug: bool) -> None:
 
 @main.command()
 @input_paths
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Papers JSONL to write (- for standard output).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Papers JSONL to write (- for standard output).")
 @format_option
 @strict_option
 @_friendly

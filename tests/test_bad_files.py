@@ -136,8 +136,8 @@ GARBAGE = {
     "array": (b"[1, 2]\n", ":1: bad {what}: "),
     "entities-a-number": (b'{"id": "a", "entities": 5, "claims": []}\n', ":1: bad {what}: "),
     "entity-a-string": (b'{"id": "a", "entities": ["BERT"]}\n', ":1: bad {what}: "),
-    "offsets-strings": (b'{"id": "a", "entities": [{"start": "zero", "end": "4", "label": "METHOD", "text": "BERT"}]}\n',
-                        ":1: bad {what}: "),
+    "offsets-strings": (b'{"id": "a", "entities": [{"start": "zero", "end": "4", "label": "METHOD", '
+                        b'"text": "BERT"}]}\n', ":1: bad {what}: "),
     "deep": (b"[" * 100000 + b"\n", ":1: bad {what}: "),
 }
 

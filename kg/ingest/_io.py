@@ -16,7 +16,7 @@ import io
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -77,7 +77,7 @@ class _LazyStream(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._handle is None:
             try:
-                self._handle = open(self._path, "rb", buffering=0)  # noqa: SIM115 - closed with the stream
+                self._handle = open(self._path, "rb", buffering=0)
             except OSError as err:
                 raise _os_error(str(self._path), err) from err
         return self._handle.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
@@ -183,7 +183,7 @@ def _undecodable(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeDecodeError):
         raise err
     try:
-        return codecs.surrogatepass_errors(err)  # type: ignore[attr-defined, no-any-return]
+        return codecs.lookup_error("surrogatepass")(err)  # type: ignore[return-value]
     except UnicodeDecodeError:
         return "\udfff", err.end
 
@@ -210,7 +210,7 @@ def open_text(inp: Input) -> Iterator[TextIO]:
         try:
             yield text
         finally:
-            text.detach()
+            text.detach()  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, BinaryIO
 from pathlib import Path
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from kg.errors import Problem

@@ -46,9 +46,10 @@ class _Scanner:
         """Read more text, dropping what was consumed; False at the end of the stream."""
         if self._eof:
             return False
-        if len(self.buf) - self.pos > MAX_LINE:
+        pending = len(self.buf) - self.pos  # the start of a value that goes on past the window
+        if pending > MAX_LINE:
             raise _TooLarge
-        chunk = self._text.read(max(_CHUNK, min(len(self.buf), MAX_LINE)))
+        chunk = self._text.read(max(_CHUNK, min(len(self.buf), MAX_LINE - pending)))
         if not chunk:
             self._eof = True
             return False
