@@ -323,7 +323,10 @@ def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], kind: st
       kg train --kind ner --no-silver -o /tmp/ner --max-steps 200
     """
     from kg.extract.tagger import shipped_model
+    from kg.targets import check_model_folder
 
+    if output is not None:
+        check_model_folder(output)  # before training, not after
     golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver or kind == "crf")
     def log(line: str) -> None:
         click.echo(line, err=True)

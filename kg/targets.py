@@ -192,3 +192,32 @@ def locked_folder(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def check_model_folder(folder: Path) -> None:
+    """KgError unless `folder` may be replaced by a trained model: a new path, an empty folder, or
+    a folder holding a model (its meta.json). `kg train -o ~/Documents` must not delete a folder of
+    someone's files to put a model there.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_model_folder(folder / "new"); check_model_folder(folder)  # new, empty: fine
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_model_folder(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kg.errors.KgError: ...: holds files that are not a kg model; give a new folder, an empty one or a model folder
+    """
+    name = os.fspath(folder)
+    if name == STDOUT:
+        raise OptionError("a model is a folder of files; -o - (standard output) cannot hold it")
+    if not os.path.lexists(folder):
+        return
+    if not folder.is_dir():
+        raise KgError(f"{name}: is a file, not a folder; give a folder for the model")
+    try:
+        entries = [entry.name for entry in folder.iterdir()]
+    except OSError as exc:
+        raise KgError(f"{name}: cannot read the folder: {exc.strerror or exc}") from None
+    if entries and "meta.json" not in entries:
+        raise KgError(f"{name}: holds files that are not a kg model; give a new folder, an empty one or a model folder")

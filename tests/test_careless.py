@@ -230,3 +230,22 @@ def test_the_cache_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
         assert line.startswith(f"Error: {out / 'cache.sqlite'}: cannot write the build cache: ")
         assert "full" in line
         assert not (out / "graph.json").exists()
+
+
+# --- kg train -o -----------------------------------------------------------------------------------
+
+
+def test_train_never_deletes_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work", encoding="utf-8")
+    gold = ROOT / "gold" / "claims.jsonl"
+    code, output = _invoke("train", "--gold", str(gold), "-o", str(folder))
+    assert code == 1
+    assert output.strip().splitlines() == [f"Error: {folder}: holds files that are not a kg model; give a new "
+                                           "folder, an empty one or a model folder"]
+    assert (folder / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    afile = tmp_path / "model"
+    afile.write_text("x", encoding="utf-8")
+    code, output = _invoke("train", "--gold", str(gold), "-o", str(afile))
+    assert code == 1 and "is a file, not a folder" in output and afile.read_text(encoding="utf-8") == "x"
