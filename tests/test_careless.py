@@ -99,6 +99,7 @@ def test_a_build_without_papers_never_replaces_a_good_one(built: Path, tmp_path:
     assert _snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_an_input_folder_holding_the_output_folder_does_not_read_the_outputs(tmp_path: Path) -> None:
     (tmp_path / "papers.jsonl").write_bytes(EXAMPLES.read_bytes())
     out = tmp_path / "out"
@@ -123,6 +124,7 @@ def test_an_output_that_is_the_input_is_refused_and_the_input_kept(command: str,
     assert papers.read_bytes() == EXAMPLES.read_bytes()
 
 
+@pytest.mark.slow
 def test_extract_into_its_input_folder_does_not_read_its_previous_output(tmp_path: Path) -> None:
     (tmp_path / "papers.jsonl").write_bytes(EXAMPLES.read_bytes())
     out = tmp_path / "records.jsonl"
@@ -223,6 +225,7 @@ def test_a_new_outdir_on_a_read_only_file_system_is_one_line(tmp_path: Path) -> 
         assert line == f"Error: {ro / 'papers.jsonl'}: cannot write: Read-only file system"
 
 
+@pytest.mark.slow
 def test_the_cache_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "small", "size=120k") as small:
         out = small / "out"
