@@ -9,6 +9,7 @@ SQLite is a real embedded database: atomic commits, one writer at a time, readab
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -94,6 +95,20 @@ class BuildCache:
     def close(self) -> None:
         self.db.close()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a failed write (a full disk, a read-only or vanished file) is a KgError.
+
+        Every batch committed before stays in the cache, so a rerun resumes from it; a build writes
+        its outputs after storing the papers and records, so a full disk there leaves them as they were.
+        """
+        try:
+            with self.db:
+                yield
+        except sqlite3.Error as exc:
+            raise KgError(f"{self.path}: cannot write the build cache: {exc}; "
+                          "what was stored before is kept, and a rerun resumes from it") from None
+
     def __enter__(self) -> BuildCache:
         return self
 
@@ -105,12 +120,12 @@ class BuildCache:
         return str(row[0]) if row else None
 
     def set_meta(self, name: str, value: str) -> None:
-        with self.db:
+        with self._writing():
             self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
 
     def put_papers(self, papers: Sequence[tuple[Paper, str]]) -> None:
         """Stores papers with their record keys (a paper read again replaces its older version)."""
-        with self.db:
+        with self._writing():
             self.db.executemany("INSERT INTO papers (id, key, json) VALUES (?, ?, ?) "
                                 "ON CONFLICT(id) DO UPDATE SET key = excluded.key, json = excluded.json",
                                 [(p.id, key, json.dumps(p.to_json(), ensure_ascii=False)) for p, key in papers])
@@ -122,7 +137,7 @@ class BuildCache:
     def put_record_texts(self, items: Iterable[tuple[str, str]]) -> None:
         """Stores records already in their stored form (`record_text`) under their keys, in one
         transaction: what extraction workers send back is stored without being decoded and encoded again."""
-        with self.db:
+        with self._writing():
             self.db.executemany("INSERT OR REPLACE INTO records (key, json) VALUES (?, ?)", items)
 
     def paper_ids(self) -> list[str]:

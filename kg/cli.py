@@ -65,6 +65,11 @@ class ProblemLog:
             click.echo(f"kg: {self.count} bad record(s) skipped (use --strict to stop at the first)", err=True)
 
 
+def _shown(output: Path) -> str:
+    """How an output is named in messages (`-o -` is standard output)."""
+    return "standard output" if str(output) == "-" else str(output)
+
+
 def _progress(items: Iterable[Any], what: str) -> Iterator[Any]:
     """Yields items, showing a running count on stderr when it is a terminal."""
     if not sys.stderr.isatty():
@@ -101,7 +106,8 @@ def main(debug: bool) -> None:
 
 @main.command()
 @input_paths
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Papers JSONL to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Papers JSONL to write (- for standard output).")
 @format_option
 @strict_option
 @_friendly
@@ -116,21 +122,24 @@ def read(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool) 
     """
     from kg.ingest import read_papers
     from kg.io import atomic_write
+    from kg.targets import refuse_overwriting_inputs
 
+    refuse_overwriting_inputs(output, inputs)
     log = ProblemLog()
     n = 0
+    papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict, skip=[output])
     with atomic_write(output) as out:
-        for paper in _progress(read_papers(inputs, format=fmt, on_problem=log, strict=strict), "papers"):
+        for paper in _progress(papers, "papers"):
             out.write(json.dumps(paper.to_json(), ensure_ascii=False) + "\n")
             n += 1
     log.summary()
-    click.echo(f"kg: {n} papers written to {output}", err=True)
+    click.echo(f"kg: {n} papers written to {_shown(output)}", err=True)
 
 
 @main.command()
 @input_paths
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Extraction records (JSONL) to write.")
+              help="Extraction records (JSONL) to write (- for standard output).")
 @format_option
 @strict_option
 @click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch.")
@@ -149,17 +158,20 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     from kg.extract import build_nlp, extract_papers
     from kg.ingest import read_papers
     from kg.io import atomic_write
+    from kg.targets import output_target, refuse_overwriting_inputs
 
+    refuse_overwriting_inputs(output, inputs)
+    output_target(output)  # a folder or a disk is refused before the pipeline is built
     log = ProblemLog()
     nlp = build_nlp(fast=fast)
     n = 0
-    papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict)
+    papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict, skip=[output])
     with atomic_write(output) as out:
         for record in _progress(extract_papers(papers, nlp, batch_size=batch_size), "papers"):
             out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
             n += 1
     log.summary()
-    click.echo(f"kg: {n} extraction records written to {output}", err=True)
+    click.echo(f"kg: {n} extraction records written to {_shown(output)}", err=True)
 
 
 @main.command("eval")
@@ -311,7 +323,10 @@ def train(gold_paths: tuple[Path, ...], corpus_paths: tuple[Path, ...], kind: st
       kg train --kind ner --no-silver -o /tmp/ner --max-steps 200
     """
     from kg.extract.tagger import shipped_model
+    from kg.targets import check_model_folder
 
+    if output is not None:
+        check_model_folder(output)  # before training, not after
     golds, corpora = _train_inputs(gold_paths, corpus_paths, no_silver or kind == "crf")
     def log(line: str) -> None:
         click.echo(line, err=True)
@@ -366,7 +381,8 @@ from kg import cli_rdf  # noqa: E402, F401
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="HTML page to write (default: graph.html in the GRAPH folder, or beside the GRAPH file).")
+              help="HTML page to write (default: graph.html in the GRAPH folder, or beside the GRAPH file; "
+                   "- for standard output).")
 @click.option("--focus", default=None, metavar="NAME",
               help="Show only the neighbourhood of this node: a name, an alias, a paper title or id.")
 @click.option("--hops", default=1, show_default=True, help="With --focus: how many edges away from it to show.")
@@ -399,12 +415,17 @@ def view(graph: Path, output: Path | None, focus: str | None, hops: int, types: 
       kg view out/demo/graph.ttl --focus ImageNet --hops 2 -o imagenet.html
       kg view out/corpus --types Method,Dataset --top 200 -o top.html
     """
-    from kg.view import load_any_graph, render_html
+    from kg.targets import output_target, refuse_overwriting_inputs
+    from kg.view import GRAPH_SUFFIXES, load_any_graph, render_html
 
     if output is None:
         output = graph / "graph.html" if graph.is_dir() else graph.with_suffix(".html")
+    # the graph read, and in a build folder its other graph files, are never overwritten by the page
+    refuse_overwriting_inputs(output, [graph, *(graph / f"graph{s}" for s in GRAPH_SUFFIXES)] if graph.is_dir()
+                              else [graph])
+    output_target(output)
     loaded = load_any_graph(graph)
     result = render_html(loaded, output, focus=focus, hops=hops, types=types, top=top, min_papers=min_papers,
                          limit=limit, physics=physics, title=title or f"kg: {graph}")
     click.echo(f"kg: {result.nodes} nodes and {result.edges} edges drawn "
-               f"(physics {'on' if result.physics else 'off'}) to {result.path}", err=True)
+               f"(physics {'on' if result.physics else 'off'}) to {_shown(output)}", err=True)

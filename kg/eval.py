@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.ingest.records import json_type
 from kg.io import read_jsonl
 from kg.types import LABELS, Paper
 
@@ -117,7 +118,31 @@ class Report:
 def _gold_record(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict) or "id" not in obj or "entities" not in obj:
         raise ValueError("a gold record needs 'id' and 'entities'")
+    for key in ("title", "abstract"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise ValueError(f"'{key}' must be a string, not {json_type(obj[key])}")
+    _check_spans(obj, "entities", label=True)
+    _check_spans(obj, "claims", label=False)
     return obj
+
+
+def _check_spans(obj: dict[str, Any], key: str, *, label: bool) -> None:
+    """ValueError naming the item when `obj[key]` is not an array of spans the scorer can read:
+    objects with integer "start" and "end", a "field" of "title" or "abstract" and, when `label`,
+    a string "label"."""
+    items = obj.get(key, [])
+    if not isinstance(items, list):
+        raise ValueError(f"'{key}' must be an array, not {json_type(items)}")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"{key}[{i}] must be an object, not {json_type(item)}")
+        for end in ("start", "end"):
+            if isinstance(item.get(end), bool) or not isinstance(item.get(end), int):
+                raise ValueError(f"{key}[{i}].{end} must be an integer, not {json_type(item.get(end))}")
+        if item.get("field", "abstract") not in ("title", "abstract"):
+            raise ValueError(f"{key}[{i}].field must be \"title\" or \"abstract\"")
+        if label and not isinstance(item.get("label"), str):
+            raise ValueError(f"{key}[{i}].label must be a string, not {json_type(item.get('label'))}")
 
 
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
@@ -237,6 +262,8 @@ def read_predictions(path: str | Path) -> dict[str, dict[str, Any]]:
 def _prediction(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict) or "id" not in obj:
         raise ValueError("an extraction record needs an 'id'")
+    _check_spans(obj, "entities", label=False)
+    _check_spans(obj, "claims", label=False)
     return obj
 
 

@@ -9,15 +9,18 @@ output can be written by a process of its own while this one writes the others (
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, Problem
+from kg.targets import Target, output_target
 
 T = TypeVar("T")
 
@@ -26,6 +29,12 @@ T = TypeVar("T")
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[str]]:
     """Opens a temporary file beside `path`; on success it replaces `path`, on error it is removed.
 
+    That holds for a regular file or a new path (a symbolic link's target is replaced, the link
+    stays). Anything else is written as `kg.targets.output_target` says: ``-`` is standard output,
+    a FIFO or character device (``/dev/null``) is written directly and never replaced, a folder or a
+    disk is refused. A failed write is a KgError naming `path` ("cannot write: No space left on
+    device"). A replaced file keeps its permission bits.
+
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
     >>> with atomic_write(target) as f:
@@ -33,26 +42,69 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     >>> target.read_text()
     'done'
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    target = output_target(path)
+    if target.kind != "atomic":
+        with _write_directly(target, mode, encoding) as handle:
+            yield handle
+        return
+    final = target.path
+    directory = final.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise KgError(f"{target}: cannot write: {exc.strerror}") from None
+        raise KgError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        os.chmod(tmp, target.mode if target.mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, final)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
+            raise KgError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
+
+
+@contextlib.contextmanager
+def _write_directly(target: Target, mode: str, encoding: str | None) -> Iterator[IO[Any]]:
+    """The output opened for writing in place: standard output, an open descriptor, a FIFO or a
+    character device. Nothing is replaced; what was written before a failure stays written (a FIFO
+    or a device cannot take it back)."""
+    binary = "b" in mode
+    owned = True
+    try:
+        if target.kind == "stdout":
+            sys.stdout.flush()
+            raw: IO[bytes] = sys.stdout.buffer
+            owned = False
+        else:
+            if target.descriptor in (1, 2):
+                (sys.stdout if target.descriptor == 1 else sys.stderr).flush()
+            fd = os.dup(target.descriptor) if target.descriptor is not None else \
+                os.open(target.path, os.O_WRONLY | os.O_NOCTTY)
+            raw = os.fdopen(fd, "wb")
+    except OSError as exc:
+        raise KgError(f"{target.name}: cannot write: {exc.strerror or exc}") from None
+    handle: IO[Any] = raw if binary else io.TextIOWrapper(raw, encoding=encoding or "utf-8", write_through=False)
+    try:
+        yield handle
+        handle.flush()
+    except BrokenPipeError:
+        if target.kind in ("stdout", "descriptor"):
+            raise  # the reader went away (`kg read ... -o - | head`): the CLI ends quietly
+        raise KgError(f"{target.name}: cannot write: the reader of the FIFO went away") from None
+    except OSError as exc:
+        raise KgError(f"{target.name}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError, ValueError):  # closing after a failed write may fail again
+            if owned:
+                handle.close()
+            elif isinstance(handle, io.TextIOWrapper):
+                handle.detach()
 
 
 @contextlib.contextmanager
@@ -255,8 +307,11 @@ def _umask() -> int:
 def read_jsonl(path: str | Path, parse: Callable[[Any], T], *, what: str) -> Iterator[T]:
     """Each non-blank line of a JSON Lines file, parsed by `parse`.
 
-    A line that is not JSON, or that `parse` rejects (KeyError, TypeError, ValueError), stops the
-    reading with an InputError naming the file, the line and `what` was expected there.
+    A line that is not JSON, or that `parse` rejects (KeyError, TypeError, ValueError,
+    AttributeError: a value of the wrong shape), stops the reading with an InputError naming the
+    file, the line and `what` was expected there; so do bytes that are not text (a binary file) and a
+    line longer than `kg.ingest._io.MAX_LINE` characters, which is never read whole. UTF-16 and
+    UTF-32 files are read as such (`kg.ingest._io.sniff_encoding`).
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
@@ -264,15 +319,43 @@ def read_jsonl(path: str | Path, parse: Callable[[Any], T], *, what: str) -> Ite
     >>> list(read_jsonl(path, lambda obj: obj["id"], what="record"))
     [1, 2]
     """
+    from kg.ingest._io import bad_text, bounded_lines, text_stream
+
+    name = str(path)
     try:
-        handle = Path(path).open(encoding="utf-8")
+        handle = Path(path).open("rb")
     except OSError as exc:
-        raise InputError(f"cannot read {what}s: {exc.strerror}", source=str(path)) from None
+        raise InputError(f"cannot read {what}s: {exc.strerror}", source=name) from None
+
+    def overlong(problem: Problem) -> None:
+        raise InputError(problem.message.replace("; skipped", ""), source=name, line=problem.line)
+
     with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield parse(json.loads(line))
-            except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
-                raise InputError(f"bad {what}: {exc}", source=str(path), line=number) from None
+        try:
+            text = text_stream(handle)
+            for number, line in enumerate(bounded_lines(text, name, overlong), 1):
+                if not line.strip():
+                    continue
+                wrong = bad_text(line)
+                if wrong is not None:
+                    raise InputError(f"bad {what}: {wrong}; is this a binary file? kg reads JSON Lines text",
+                                     source=name, line=number)
+                try:
+                    value = parse(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"bad {what}: not JSON ({exc.msg} at column {exc.colno})",
+                                     source=name, line=number) from None
+                except RecursionError:
+                    raise InputError(f"bad {what}: JSON nested too deeply", source=name, line=number) from None
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise InputError(f"bad {what}: {_reason(exc)}", source=name, line=number) from None
+                yield value
+        except OSError as exc:
+            raise InputError(f"cannot read {what}s: {exc.strerror or exc}", source=name) from None
+
+
+def _reason(exc: Exception) -> str:
+    """What a parse error says, with the missing key named for a KeyError."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}" if exc.args else "a field is missing"
+    return str(exc)

@@ -22,7 +22,9 @@ import networkx as nx
 
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
+from kg.ingest.records import json_type
 from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
+from kg.targets import check_build_folder, locked_folder
 from kg.types import Extraction, Linked, Paper
 
 if TYPE_CHECKING:
@@ -45,7 +47,13 @@ class BuildResult:
 
 def read_records(path: str | Path) -> Iterator[Extraction]:
     """Extraction records from a JSONL file that `kg extract` wrote."""
-    return read_jsonl(path, Extraction.from_json, what="extraction record")
+    return read_jsonl(path, _record, what="extraction record")
+
+
+def _record(obj: Any) -> Extraction:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object with an 'id', got {json_type(obj)}")
+    return Extraction.from_json(obj)
 
 
 def write_records(records: Iterable[Extraction], path: str | Path) -> int:
@@ -278,20 +286,25 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
     rdf = RdfFormat.parse(rdf_format)
     out = Path(outdir)
+    check_build_folder(out, [*inputs, *([records] if records is not None else [])],
+                       [CACHE_NAME, *(p.name for p in _output_paths(out, graph_format=graph_format, rdf=rdf,
+                                                                    html=html).values())])
     if update and not (out / CACHE_NAME).exists():
         raise InputError(f"nothing to update: no {CACHE_NAME} here; build it first with `kg build ... -o {out}`",
                          source=str(out))
     given = {e.paper_id: e for e in read_records(records)} if records is not None else None
     timings: dict[str, float] = {}
-    with BuildCache(out / CACHE_NAME) as cache, contextlib.ExitStack() as background:
+    with locked_folder(out), BuildCache(out / CACHE_NAME) as cache, contextlib.ExitStack() as background:
         # worker processes start first when a new build will surely need them: they build their
         # pipelines while this process loads its own modules and reads the inputs
         prestart = given is None and dask is None and workers > 1 and cache.count_records() == 0
         with worker_pool(workers, fast=fast, start=True) if prestart else contextlib.nullcontext() as pool:
             fingerprint = pipeline_fingerprint(fast=fast)
             with _timed(timings, "read"):
-                papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict)
+                papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict, skip=[out])
                 ids = _store_inputs(cache, papers_read, fingerprint, update=update)
+            if not ids:  # never replace a build with an empty one
+                raise InputError("no papers in the inputs; nothing was written", source=str(out))
             writer = _rdf_writer(background, len(ids))
             # spaCy's documents form reference cycles: the collector keeps running while this process extracts
             with _timed(timings, "extract"), _collector_paused(dask is not None or workers > 1):

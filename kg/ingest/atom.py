@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_binary
+from kg.ingest._io import Input, OnProblem, as_input, open_binary, sniff_encoding, text_stream
 from kg.ingest.ids import paper_id
 from kg.ingest.records import check_paper, normalise_date
 from kg.types import Paper
@@ -57,6 +58,21 @@ def _entry_paper(entry: Element, name: str, line: int, on_problem: OnProblem) ->
     return check_paper(paper, name, line, on_problem)
 
 
+def _pieces(raw: BinaryIO) -> Iterator[tuple[int, bytes | str]]:
+    """The document in pieces of at most a line (and at most 1 MiB), each with its line number.
+
+    UTF-8 is fed as bytes (the parser decodes it, as the XML declaration says); UTF-16 and UTF-32
+    (`sniff_encoding`) are decoded here and fed as text, so lines are counted on characters.
+    """
+    encoding, _ = sniff_encoding(raw.peek(1024)[:1024] if hasattr(raw, "peek") else b"")
+    stream: Any = raw if encoding == "utf-8" else text_stream(raw)
+    number = 1
+    while piece := stream.readline(1 << 20):
+        yield number, piece
+        if piece.endswith(b"\n" if isinstance(piece, bytes) else "\n"):
+            number += 1
+
+
 def read_atom(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Paper]:
     """Papers from an Atom feed; arXiv ids lose their ``http://arxiv.org/abs/`` prefix ("2401.01234v2").
 
@@ -68,9 +84,9 @@ def read_atom(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Paper
     stack: list[Element] = []
     starts: list[int] = []
     number = 0
-    with open_binary(inp) as lines:
+    with open_binary(inp) as raw_stream:
         try:
-            for number, raw in enumerate(lines, start=1):
+            for number, raw in _pieces(raw_stream):
                 parser.feed(raw)
                 for item in parser.read_events():
                     event, element = item[0], item[-1]

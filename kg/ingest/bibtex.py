@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_text
+from kg.ingest._io import Input, OnProblem, as_input, open_lines
 from kg.ingest.ids import paper_id
 from kg.ingest.records import check_paper, normalise_date
 from kg.types import Paper
@@ -189,7 +189,7 @@ def read_bibtex(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Pap
     """Papers from the entries of a BibTeX file that have an abstract; a malformed entry is reported."""
     inp = as_input(path)
     macros = dict(MONTH_MACROS)
-    with open_text(inp) as lines:
+    with open_lines(inp, on_problem) as lines:
         for line, kind, body in _entries(lines, inp.name, on_problem):
             if kind in ("comment", "preamble"):
                 continue

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_text
+from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines
 from kg.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, paper_from_record
 from kg.types import Paper
 
@@ -22,8 +22,8 @@ def _read_delimited(path: str | Path | Input, on_problem: OnProblem, delimiter: 
     inp = as_input(path)
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    with open_text(inp) as text:
-        rows = csv.reader(text, delimiter=delimiter)
+    with open_lines(inp, on_problem) as lines:
+        rows = csv.reader(lines, delimiter=delimiter)
         header: list[str] | None = None
         while True:
             line = rows.line_num + 1

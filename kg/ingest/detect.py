@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.ingest._io import HEAD_SIZE, Input, as_input, read_head
+from kg.ingest._io import HEAD_SIZE, Input, as_input, decode_head, read_head
 from kg.ingest.jsondoc import WRAPPER_KEYS
 from kg.ingest.listing import ABSTRACT_MIN_WORDS, CHROME, GLUED_CHROME, is_chrome
 from kg.ingest.records import ABSTRACT_KEYS, TITLE_KEYS
@@ -108,7 +108,7 @@ def detect_input(inp: Input) -> str:
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     head = read_head(inp)
-    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    text = decode_head(head).lstrip("\ufeff")
     complete = len(head) < HEAD_SIZE
     if suffix == ".json":
         return json_kind(text, complete)

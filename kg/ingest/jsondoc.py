@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_text
+from kg.ingest._io import MAX_LINE, Input, OnProblem, as_input, open_text
 from kg.ingest.records import json_type, paper_from_record
 from kg.types import Paper
 
@@ -24,8 +24,14 @@ _CHUNK = 65536
 _NON_SPACE = re.compile(r"[^ \t\r\n]")
 
 
+class _TooLarge(Exception):
+    """One JSON value longer than `MAX_LINE` characters: reading it whole could exhaust memory."""
+
+
 class _Scanner:
-    """A sliding window over a text stream that decodes one JSON value at a time and counts lines."""
+    """A sliding window over a text stream that decodes one JSON value at a time and counts lines.
+
+    The window never holds more than about `MAX_LINE` characters of one value (`_TooLarge`)."""
 
     def __init__(self, text: TextIO) -> None:
         self._text = text
@@ -40,7 +46,10 @@ class _Scanner:
         """Read more text, dropping what was consumed; False at the end of the stream."""
         if self._eof:
             return False
-        chunk = self._text.read(max(_CHUNK, len(self.buf)))
+        pending = len(self.buf) - self.pos  # the start of a value that goes on past the window
+        if pending > MAX_LINE:
+            raise _TooLarge
+        chunk = self._text.read(max(_CHUNK, min(len(self.buf), MAX_LINE - pending)))
         if not chunk:
             self._eof = True
             return False
@@ -173,3 +182,6 @@ def read_json(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Paper
             on_problem(Problem(inp.name, scan.line(err.pos), f"bad JSON: {err.msg}"))
         except RecursionError:
             on_problem(Problem(inp.name, scan.line(), "bad JSON: nested too deeply"))
+        except _TooLarge:
+            on_problem(Problem(inp.name, scan.line(), f"a JSON value longer than {MAX_LINE:,} characters, the most "
+                                                      "kg reads as one record; reading stops here"))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_text
+from kg.ingest._io import Input, OnProblem, as_input, open_lines
 from kg.ingest.records import json_type, paper_from_record
 from kg.types import Paper
 
@@ -19,7 +19,7 @@ def read_jsonl(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Pape
     `Paper.to_json`); `Paper.source` is "file:line".
     """
     inp = as_input(path)
-    with open_text(inp) as lines:
+    with open_lines(inp, on_problem) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue

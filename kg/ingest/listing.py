@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_text, strip_newline
+from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.ingest.ids import paper_id
 from kg.ingest.records import normalise_date
 from kg.types import Paper
@@ -143,7 +143,7 @@ def read_listing(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Pa
     Title and abstract are their lines exactly, without the line break (and without glued chrome).
     """
     inp = as_input(path)
-    with open_text(inp) as handle:
+    with open_lines(inp, on_problem) as handle:
         lines = _Lookahead((n, strip_newline(t)) for n, t in enumerate(handle, start=1) if t.strip())
         first = True
         while (line := lines.take()) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -32,8 +33,17 @@ READERS: dict[str, Reader] = {
 }
 
 
-def _files(root: Path, seen: set[Path]) -> Iterator[Path]:
-    """The files under a directory, sorted by name, recursively, hidden files and folders skipped."""
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _files(root: Path, seen: set[Path], skip: frozenset[tuple[int, int]] = frozenset()) -> Iterator[Path]:
+    """The files under a directory, sorted by name, recursively, hidden files and folders skipped,
+    and so are those in `skip` (device and inode: the command's own outputs)."""
     real = root.resolve()
     if real in seen:  # a symbolic link back up the tree
         return
@@ -43,19 +53,19 @@ def _files(root: Path, seen: set[Path]) -> Iterator[Path]:
     except OSError as err:
         raise InputError(f"cannot list directory: {err.strerror or err}", source=str(root)) from err
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (skip and _identity(entry) in skip):
             continue
         if entry.is_dir():
-            yield from _files(entry, seen)
+            yield from _files(entry, seen, skip)
         elif entry.is_file():
             yield entry
 
 
-def _inputs(paths: list[str | Path]) -> Iterator[tuple[Input, bool]]:
+def _inputs(paths: list[str | Path], skip: frozenset[tuple[int, int]]) -> Iterator[tuple[Input, bool]]:
     """Each input to read, and whether it was named explicitly (rather than found in a directory)."""
     for path in paths:
         if str(path) != "-" and Path(path).is_dir():
-            for file in _files(Path(path), set()):
+            for file in _files(Path(path), set(), skip):
                 yield as_input(file), False
         else:
             yield as_input(path), True
@@ -67,11 +77,12 @@ def _digest(paper: Paper) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
 
 
-def _papers(paths: list[str | Path], format: str | None, report: OnProblem) -> Iterator[Paper]:
+def _papers(paths: list[str | Path], format: str | None, report: OnProblem,
+            skip: frozenset[tuple[int, int]] = frozenset()) -> Iterator[Paper]:
     # Per seen id one int: the text digest, the file's index in `files` and the line, packed.
     seen: dict[str, int] = {}
     files: list[str] = []
-    for inp, explicit in _inputs(paths):
+    for inp, explicit in _inputs(paths, skip):
         name = format
         if name is None:
             try:
@@ -99,7 +110,8 @@ def _papers(paths: list[str | Path], format: str | None, report: OnProblem) -> I
 
 
 def read_papers(paths: Iterable[str | Path], *, format: str | None = None,
-                on_problem: Callable[[Problem], None] | None = None, strict: bool = False) -> Iterator[Paper]:
+                on_problem: Callable[[Problem], None] | None = None, strict: bool = False,
+                skip: Iterable[str | Path] = ()) -> Iterator[Paper]:
     """The papers of every input, streamed in input order, each id once.
 
     `paths` are files, directories (every file inside, sorted, recursively, hidden ones skipped) or
@@ -114,6 +126,9 @@ def read_papers(paths: Iterable[str | Path], *, format: str | None = None,
     in the size of the input apart from the table of seen ids.
 
     Text is never altered: control characters, LaTeX residue and odd Unicode are kept as given.
+
+    `skip` names files and folders never read inside an input folder: the command's own outputs
+    (`kg extract papers/ -o papers/records.jsonl` does not read its previous records as papers).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -135,4 +150,5 @@ def read_papers(paths: Iterable[str | Path], *, format: str | None = None,
         if strict:
             raise problem.as_error()
 
-    return _papers(paths, format, report)
+    skipped = frozenset(i for i in map(_identity, skip) if i is not None)
+    return _papers(paths, format, report, skipped)

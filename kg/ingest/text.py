@@ -7,7 +7,7 @@ from itertools import chain
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_text, strip_newline
+from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.ingest.ids import paper_id
 from kg.types import Paper
 
@@ -17,7 +17,7 @@ def read_text(path: str | Path | Input, on_problem: OnProblem) -> Iterator[Paper
     inner line breaks included, without the final line break. The id is ``paper_id("", abstract)``.
     """
     inp = as_input(path)
-    with open_text(inp) as lines:
+    with open_lines(inp, on_problem) as lines:
         paragraph: list[str] = []
         start = 0
         for number, line in enumerate(chain(lines, [""]), start=1):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kg.targets import check_model_folder
 from kg.train.trainer import TrainResult
 
 CRF_CONFIG = Path(__file__).with_name("crf.cfg")
@@ -152,6 +153,7 @@ def train_crf(gold_paths: Sequence[str | Path], output: str | Path, *, config: s
                        "labels": list(LABELS), "config": "kg/train/crf.cfg", "settings": settings,
                        "trained_on": trained}}
         (work / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        check_model_folder(out)
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)

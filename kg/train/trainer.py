@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.targets import check_model_folder
+
 CONFIG_PATH = Path(__file__).with_name("ner.cfg")
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 DEFAULT_GOLD = (SHARED / "gold" / "tdmsci-train.jsonl", SHARED / "gold" / "scirex-dev.jsonl")
@@ -194,6 +196,7 @@ def save_pipeline(trained: Path, output: Path, *, trained_ids: dict[str, list[st
     nlp.meta["kg"] = {"trained_on": trained_ids, "seed": seed, "config": "kg/train/ner.cfg",
                       "rule_features": "TAG" in attrs}
     nlp.meta.pop("performance", None)
+    check_model_folder(output)
     if output.exists():
         shutil.rmtree(output)
     output.parent.mkdir(parents=True, exist_ok=True)
