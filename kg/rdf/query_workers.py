@@ -245,6 +245,8 @@ def run_query(sparql: str, accept: str | None, max_answer: int) -> Answer:
         checked = check_query(sparql)
     except QueryError as exc:
         return Answer.line(400, _refusal(str(exc)))
+    except Exception as exc:  # the guard could not read it (too deep, say): refused, never run unchecked
+        return Answer.line(400, f"query refused: it cannot be checked ({type(exc).__name__}: {exc})")
     results, graphs = offers()
     choices = graphs if checked.form in ("CONSTRUCT", "DESCRIBE") else results
     if negotiate(accept, choices) is None:
