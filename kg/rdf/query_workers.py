@@ -26,6 +26,7 @@ At most `workers` queries run at once; a query that finds them all taken waits f
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import multiprocessing
 import os
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kg.rdf.query import CheckedQuery
     from kg.rdf.store import OpenStore
 
 MAX_ANSWER = 64 << 20
@@ -170,6 +172,9 @@ def not_acceptable(header: str | None, choices: list[Offer]) -> Answer:
 # --- in the worker process -----------------------------------------------------------------------
 
 _OPENED: OpenStore | None = None
+_CHECKED = 512
+"""Queries each worker remembers as checked: clients repeat queries, and the guard may cost more
+than evaluating them (tens of ms for a named query). Refusals are not remembered; they raise again."""
 
 
 def _watch_parent(parent: int) -> None:
@@ -192,6 +197,13 @@ def start_worker(store: str, parent: int) -> None:
 
     _OPENED = open_store(store)
     check_query("ASK { ?s ?p ?o }")  # imports what the guard needs before the first real query
+
+
+@functools.lru_cache(maxsize=_CHECKED)
+def _check_query(sparql: str) -> CheckedQuery:
+    from kg.rdf.query import check_query
+
+    return check_query(sparql)
 
 
 def ready() -> int:
@@ -238,11 +250,10 @@ def run_query(sparql: str, accept: str | None, max_answer: int) -> Answer:
 
     from kg.errors import QueryError
     from kg.rdf.namespace import PREFIXES
-    from kg.rdf.query import check_query
 
     assert _OPENED is not None, "start_worker did not run"
     try:
-        checked = check_query(sparql)
+        checked = _check_query(sparql)
     except QueryError as exc:
         return Answer.line(400, _refusal(str(exc)))
     except Exception as exc:  # the guard could not read it (too deep, say): refused, never run unchecked
