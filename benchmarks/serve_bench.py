@@ -11,10 +11,11 @@
    row counts are checked against `kg.rdf.query.run_named` on the same store. The expected answer of
    every query sent is computed first with pyoxigraph directly on the store.
 3. `kg serve --store ... --port 0` in a child process (its URL read from its banner), then
-   (a) `--clients` clients (500) at once, each one request from its own thread, released together by
-       a barrier; (b) `--threads` threads (50) x `--requests` requests (20) each, of the named queries
-       in turn; (c) `--bursts` times (20) a fresh server, and as soon as it listens, 8 distinct queries
-       from 8 threads at once, then the other named queries.
+   (a) `--clients` clients (500) at once, each one request (the title of a paper, a different one
+       each) from its own thread, released together by a barrier;
+   (b) `--threads` threads (50) x `--requests` requests (20) each, of the named queries in turn;
+   (c) `--bursts` times (20) a fresh server, and as soon as it listens, 8 distinct queries from 8
+       threads at once, then the other named queries.
    For (a) and (b): requests/s (requests over the phase's wall time), p50 and p99 latency, errors (any
    answer that is not 200 with the expected rows; target: none), and the resident memory of the server
    process and of server plus workers before and after. For (c): the bursts with every answer right.
@@ -109,8 +110,16 @@ def burst_queries() -> list[str]:
     return [f"SELECT ?t WHERE {{ ?p dcterms:title ?t }} ORDER BY ?t LIMIT {100 + i}" for i in range(8)]
 
 
-def light_queries(n: int) -> list[str]:
-    return [f"SELECT ?p ?t WHERE {{ ?p dcterms:title ?t }} ORDER BY ?p LIMIT {1 + i % 50}" for i in range(n)]
+def light_queries(store: Path, n: int) -> list[str]:
+    """`n` distinct cheap queries: the title and date of one paper each."""
+    from kg.rdf.namespace import PREFIXES
+    from kg.rdf.store import open_store
+
+    with open_store(store) as opened:
+        papers = [str(s["p"].value) for s in opened.store.query(
+            f"SELECT ?p WHERE {{ ?p a kg:Paper }} ORDER BY ?p LIMIT {n}", prefixes=PREFIXES)]
+    return [f"SELECT ?t ?d WHERE {{ <{papers[i % len(papers)]}> dcterms:title ?t . "
+            f"OPTIONAL {{ <{papers[i % len(papers)]}> dcterms:date ?d }} }} # {i}" for i in range(n)]
 
 
 def rows(body: bytes) -> Any:
@@ -148,10 +157,11 @@ def expected_answers(store: Path, queries: list[str], params: dict[str, dict[str
 class Server:
     """`kg serve` in a child process on a free 127.0.0.1 port."""
 
-    def __init__(self, store: Path, *, max_running: int, timeout: float) -> None:
+    def __init__(self, store: Path, *, max_running: int, timeout: float, max_wait: float) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from kg.cli import main; main()", "serve", "--store", str(store), "--port", "0",
-             "--host", "127.0.0.1", "--quiet", "--max-running", str(max_running), "--timeout", str(timeout)],
+             "--host", "127.0.0.1", "--quiet", "--max-running", str(max_running), "--timeout", str(timeout),
+             "--max-wait", str(max_wait)],
             stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         err = self.process.stderr
@@ -259,12 +269,12 @@ def load_phase(server: Server, jobs: list[list[str]], answers: dict[str, Any]) -
 
 
 def burst_phase(store: Path, bursts: int, answers: dict[str, Any], rest: list[str], *, max_running: int,
-                timeout: float) -> dict[str, Any]:
+                timeout: float, max_wait: float) -> dict[str, Any]:
     """`bursts` fresh servers, each sent 8 distinct queries at once as soon as it listens, then `rest`."""
     first = burst_queries()
     right, wrong = 0, []
     for _ in range(bursts):
-        server = Server(store, max_running=max_running, timeout=timeout)
+        server = Server(store, max_running=max_running, timeout=timeout, max_wait=max_wait)
         try:
             with ThreadPoolExecutor(8) as threads:
                 got = list(threads.map(lambda q: ask(server.url, q), first))  # noqa: B023
@@ -298,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bursts", type=int, default=20, help="fresh servers in phase (c)")
     parser.add_argument("--max-running", type=int, default=4, help="kg serve --max-running")
     parser.add_argument("--timeout", type=float, default=30.0, help="kg serve --timeout")
+    parser.add_argument("--max-wait", type=float, default=60.0, help="kg serve --max-wait")
     parser.add_argument("--small", action="store_true", help="40 papers, 50 clients, 5 x 4 requests, 2 bursts")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where the store is kept between runs")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
@@ -313,11 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     if triples < 900_000 and not args.small:
         print(f"warning: only {triples:,} triples; use more --papers for 900k", flush=True)
     named = list(named_queries(params).values())
-    light = light_queries(args.clients)
+    light = light_queries(store, args.clients)
     mixed = [[named[(t * args.requests + r) % len(named)] for r in range(args.requests)] for t in range(args.threads)]
     answers = expected_answers(store, [*named, *light, *burst_queries()], params)
 
-    server = Server(store, max_running=args.max_running, timeout=args.timeout)
+    server = Server(store, max_running=args.max_running, timeout=args.timeout, max_wait=args.max_wait)
     try:
         for query in named:  # the workers have started, and every named query has run once
             ask(server.url, query)
@@ -327,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_line(f"(b) {args.threads} threads x {args.requests} named queries", mixed_phase), flush=True)
     finally:
         server.stop()
-    bursts = burst_phase(store, args.bursts, answers, named, max_running=args.max_running, timeout=args.timeout)
+    bursts = burst_phase(store, args.bursts, answers, named, max_running=args.max_running, timeout=args.timeout,
+                         max_wait=args.max_wait)
     print(f"(c) {bursts['bursts']} fresh servers, 8 distinct queries at once then {len(named)} named queries: "
           f"{bursts['all_right']} of {bursts['bursts']} with every answer right", flush=True)
     for problems in bursts["wrong"][:3]:

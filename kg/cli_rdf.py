@@ -183,7 +183,8 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
     import math
 
     if not (math.isfinite(value) and value > 0):
-        raise click.ClickException(f"--{param.name} must be a number of seconds above 0, got {value:g}")
+        name = (param.name or "").replace("_", "-")
+        raise click.ClickException(f"--{name} must be a number of seconds above 0, got {value:g}")
     return value
 
 
@@ -204,12 +205,14 @@ def _at_least_one(ctx: click.Context, param: click.Parameter, value: int) -> int
               help="Seconds a query may run; past them the client gets 503 and the query is stopped.")
 @click.option("--max-running", default=4, show_default=True, type=int, callback=_at_least_one,
               help="Queries evaluated at once, each in its own worker process; others wait for one.")
+@click.option("--max-wait", default=60.0, show_default=True, type=float, callback=_seconds,
+              help="Seconds a query may wait for a free worker; past them the client gets 503 busy.")
 @click.option("--max-connections", default=1000, show_default=True, type=int, callback=_at_least_one,
               help="Connections served at once; beyond them clients get 503.")
 @click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
 @_friendly
-def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, max_connections: int,
-          quiet: bool) -> None:
+def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, max_wait: float,
+          max_connections: int, quiet: bool) -> None:
     """Answer SPARQL 1.1 Protocol queries over HTTP at /sparql from a store that `kg load` wrote.
 
     GET /sparql?query=... or POST (form or application/sparql-query); results as SPARQL JSON
@@ -234,7 +237,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: in
 
     log_to_stderr(quiet)
     server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running,
-                         max_connections=max_connections, quiet=quiet)
+                         max_wait=max_wait, max_connections=max_connections, quiet=quiet)
     try:
         if not is_loopback(host):
             click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,6 +89,51 @@ def test_slow_queries_are_stopped_and_the_next_ones_answered(many: Path) -> None
     finally:
         stop(server, thread)
     assert _wait_for(lambda: not _workers(), 20)  # and the workers end with the server
+
+
+def _in_thread(url: str, query: str) -> queue.Queue[tuple[int, str, bytes]]:
+    out: queue.Queue[tuple[int, str, bytes]] = queue.Queue()
+    threading.Thread(target=lambda: out.put(call(url, query=query, timeout=60)), daemon=True).start()
+    return out
+
+
+@pytest.mark.slow
+def test_busy_when_no_worker_is_free_in_time(many: Path) -> None:
+    server, thread = start(many, timeout=4.0, max_running=1, max_wait=0.5)
+    try:
+        assert call(server.url, query=ASK)[0] == 200
+        heavy = _in_thread(server.url, HEAVY)
+        time.sleep(1)  # the heavy query has the only worker
+        status, text = message(call(server.url, query=ASK))
+        assert (status, text) == (503, "busy: 1 queries are running and others are waiting; try again later")
+        assert message(heavy.get(timeout=60)) == (503, "query exceeded the 4 s limit")
+        assert _wait_for(lambda: call(server.url, query=ASK)[0] == 200, 30)
+    finally:
+        stop(server, thread)
+
+
+@pytest.mark.slow
+def test_queries_of_clients_that_left_are_dropped(many: Path) -> None:
+    """Clients that disconnect while their query waits for a worker cost no worker time."""
+    server, thread = start(many, timeout=5.0, max_running=1, max_wait=120)
+    try:
+        assert call(server.url, query=ASK)[0] == 200
+        heavy = _in_thread(server.url, HEAVY)
+        time.sleep(1)
+        host, port = host_port(server.url)
+        path = "/sparql?" + urllib.parse.urlencode({"query": HEAVY})
+        for _ in range(3):  # three more heavy queries, whose clients leave while they wait
+            with socket.create_connection((host, port), timeout=30) as sock:
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+                time.sleep(0.2)
+        ask = _in_thread(server.url, ASK)
+        assert message(heavy.get(timeout=60)) == (503, "query exceeded the 5 s limit")
+        started = time.monotonic()
+        status, _, _ = ask.get(timeout=60)
+        assert status == 200
+        assert time.monotonic() - started < 12  # not after three more 5 s queries
+    finally:
+        stop(server, thread)
 
 
 @pytest.mark.slow
@@ -276,6 +322,7 @@ def test_a_burst_of_connections_waits_in_the_backlog(store: Path) -> None:
     ("--timeout", "-1", "Error: --timeout must be a number of seconds above 0, got -1"),
     ("--max-running", "0", "Error: --max-running must be at least 1, got 0"),
     ("--max-connections", "0", "Error: --max-connections must be at least 1, got 0"),
+    ("--max-wait", "nan", "Error: --max-wait must be a number of seconds above 0, got nan"),
 ])
 def test_bad_limits_are_refused_with_one_line(store: Path, option: str, value: str, line: str) -> None:
     result = CliRunner().invoke(main, ["serve", "--store", str(store), option, value])

@@ -9,6 +9,7 @@
   and one line (the guard `kg.rdf.query.check_query`, run in the query worker). An empty query is
   400 "empty query"; `default-graph-uri` and `named-graph-uri` are 400: the store has one graph.
 * A request body is at most `MAX_BODY` (1 MiB; 413 beyond, and the connection is closed).
+  Requests are read within the server's request deadline (`kg.rdf.server.REQUEST_TIMEOUT`).
 * Every error is a `text/plain` answer of one line.
 * DNS rebinding and cross-origin form posts: a request whose `Host` is not this server (its own
   host:port, any loopback name when it listens on loopback, any IP address or this machine's
@@ -22,6 +23,7 @@ requests, which costs time linear in their size.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import ipaddress
 import socket
@@ -40,6 +42,8 @@ from kg.rdf.query_workers import Answer, QueryPool
 
 MAX_BODY = 1 << 20
 """The largest request body accepted (1 MiB): queries are text, not data."""
+DRAIN_LIMIT = 16 << 20
+"""A body over MAX_BODY is read (and dropped) up to this size before the 413 is sent."""
 MAX_FIELDS = 100
 """The most fields a query string or form may have."""
 UPDATE_FORBIDDEN = "updates are refused: this SPARQL endpoint is read-only"
@@ -167,17 +171,24 @@ class _Refused(Exception):
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body of a POST, at most MAX_BODY bytes (413 beyond, without reading the rest)."""
+    """The body of a POST, at most MAX_BODY bytes: 413 beyond. A body over the limit is read and
+    dropped up to DRAIN_LIMIT before answering, so that a client still sending it reads the 413
+    rather than a connection reset; a larger one is answered at once and the connection closed."""
     length = request.headers.get("content-length")
     too_large = _Refused(413, f"the request body is over {MAX_BODY:,} bytes; queries are text, not data",
                          close=True)
-    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+    if length is not None and length.isdigit() and int(length) > DRAIN_LIMIT:
         raise too_large
     body = bytearray()
+    received = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
+        received += len(chunk)
+        if received > DRAIN_LIMIT:
             raise too_large
+        if received <= MAX_BODY:
+            body += chunk
+    if received > MAX_BODY:
+        raise too_large
     return bytes(body)
 
 
@@ -243,6 +254,13 @@ ORDER BY DESC(?papers) LIMIT 20</textarea>
 """
 
 
+async def _watch(request: Request, gone: asyncio.Event) -> None:
+    """Set `gone` when the client disconnects (the request has been read: nothing else arrives)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
 def _options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
 
@@ -265,7 +283,12 @@ def make_app(pool: QueryPool, check: HostCheck, *, about: str) -> ASGIApp:
             return _send(refused.answer, close=refused.close)
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is listening any more
-        return _send(await pool.answer(query, request.headers.get("accept")))
+        gone = asyncio.Event()
+        watcher = asyncio.create_task(_watch(request, gone))
+        try:
+            return _send(await pool.answer(query, request.headers.get("accept"), gone))
+        finally:
+            watcher.cancel()
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

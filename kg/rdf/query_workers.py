@@ -20,7 +20,8 @@ An answer is at most `max_answer` bytes (`MAX_ANSWER`, 64 MiB, by default): seri
 there and the client gets 503 asking for a LIMIT, so one answer cannot take the worker's memory.
 
 At most `workers` queries run at once; a query that finds them all taken waits for one at most
-`timeout` seconds, then gets 503 "busy" with `Retry-After`.
+`max_wait` seconds, then gets 503 "busy" with `Retry-After`; a waiting query whose client has
+disconnected is dropped (so requests nobody waits for any more do not pile up on the workers).
 """
 
 from __future__ import annotations
@@ -291,10 +292,11 @@ class QueryPool:
     """
 
     def __init__(self, store: str | os.PathLike[str], *, workers: int, timeout: float,
-                 max_answer: int = MAX_ANSWER) -> None:
+                 max_wait: float | None = None, max_answer: int = MAX_ANSWER) -> None:
         self.store = Path(store)
         self.workers = workers
         self.timeout = timeout
+        self.max_wait = timeout if max_wait is None else max_wait
         self.max_answer = max_answer
         self._slots = asyncio.Semaphore(workers)
         self._pool: Any = None
@@ -309,17 +311,34 @@ class QueryPool:
         for _ in range(self.workers):
             self._pool.schedule(ready)
 
-    async def answer(self, sparql: str, accept: str | None) -> Answer:
-        """The answer to one query: from a worker, or 503 when the workers are busy or the limit passed."""
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.timeout)
-        except TimeoutError:
-            return Answer.line(503, f"busy: {self.workers} queries are running and more are waiting; "
+    async def answer(self, sparql: str, accept: str | None, gone: asyncio.Event | None = None) -> Answer:
+        """The answer to one query: from a worker, or 503 when no worker was free within `max_wait`
+        seconds or the query passed its limit. A query whose client is `gone` (set when it
+        disconnects) while it waits for a worker is dropped, so dead requests take no worker."""
+        if not await self._acquire(gone):
+            return Answer.line(503, f"busy: {self.workers} queries are running and others are waiting; "
                                     "try again later", (("Retry-After", "5"),))
         try:
+            if gone is not None and gone.is_set():
+                return Answer.line(400, "the client went away")
             return await self._run(sparql, accept)
         finally:
             self._slots.release()
+
+    async def _acquire(self, gone: asyncio.Event | None) -> bool:
+        """Wait for a free worker slot; False when `max_wait` passed or the client went away first."""
+        acquire = asyncio.ensure_future(self._slots.acquire())
+        waits: set[asyncio.Future[Any]] = {acquire}
+        if gone is not None:
+            waits.add(asyncio.ensure_future(gone.wait()))
+        try:
+            await asyncio.wait(waits, timeout=self.max_wait, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                if not wait.done():
+                    wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        return not acquire.cancelled() and acquire.exception() is None
 
     async def _run(self, sparql: str, accept: str | None) -> Answer:
         import pebble

@@ -12,12 +12,17 @@ socket and runs uvicorn with limits fit for a server anyone on the machine can r
   headers or sends nothing cannot hold a connection for ever (uvicorn has no such limit of its
   own; `_deadline_protocol` adds it to uvicorn's h11 protocol). Idle keep-alive connections are
   closed after `KEEP_ALIVE` seconds, and the request line and headers are at most `MAX_HEAD` bytes;
+* at most `max_running` queries run at once, each in a worker process and within `timeout` seconds;
+  others wait for a worker at most `max_wait` seconds (`kg.rdf.query_workers`);
 * the store is opened read-only (`kg.rdf.store.open_store`) by the server, which holds its shared
   lock so that `kg load --replace` is refused meanwhile, and by each query worker; `kg query
   --store` and other readers can use it at the same time.
 
 The kg prefixes (`kg:`, `dcterms:`, `skos:`, ... see `kg.rdf.namespace.PREFIXES`) are predeclared,
 as in `kg query`. The server binds 127.0.0.1 unless told otherwise.
+
+The workers are started with the spawn method, which imports the main module again: a script that
+calls `make_server` must do so under `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "SparqlServer", "is_loopback", "make_
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_WAIT = 60.0
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_MAX_CONNECTIONS = 1000
 BACKLOG = 2048
@@ -135,14 +141,16 @@ class SparqlServer:
 
     def __init__(self, opened: OpenStore, sock: socket.socket, *, host: str = DEFAULT_HOST,
                  timeout: float = DEFAULT_TIMEOUT, max_running: int = DEFAULT_MAX_RUNNING,
-                 max_connections: int = DEFAULT_MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT,
-                 max_answer: int = MAX_ANSWER, quiet: bool = False) -> None:
+                 max_wait: float = DEFAULT_MAX_WAIT, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 request_timeout: float = REQUEST_TIMEOUT, max_answer: int = MAX_ANSWER,
+                 quiet: bool = False) -> None:
         self.opened = opened
         self.socket = sock
         self.server_address: tuple[str, int] = tuple(sock.getsockname()[:2])
         self.query_timeout = timeout
         self.max_running = max_running
-        self.pool = QueryPool(opened.path, workers=max_running, timeout=timeout, max_answer=max_answer)
+        self.pool = QueryPool(opened.path, workers=max_running, timeout=timeout, max_wait=max_wait,
+                              max_answer=max_answer)
         app = make_app(self.pool, HostCheck(host, self.server_address[1]),
                        about=f"{opened.path}: {opened.info.describe()}")
         config = uvicorn.Config(
@@ -185,8 +193,9 @@ class SparqlServer:
 
 def make_server(store: str | os.PathLike[str], *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                 timeout: float = DEFAULT_TIMEOUT, max_running: int = DEFAULT_MAX_RUNNING,
-                max_connections: int = DEFAULT_MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT,
-                max_answer: int = MAX_ANSWER, quiet: bool = False) -> SparqlServer:
+                max_wait: float = DEFAULT_MAX_WAIT, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                request_timeout: float = REQUEST_TIMEOUT, max_answer: int = MAX_ANSWER,
+                quiet: bool = False) -> SparqlServer:
     """Open the store read-only, bind the socket (port 0: any free port) and start the query
     workers; not answering yet (connections wait in the backlog until `serve_forever()`).
 
@@ -201,12 +210,15 @@ def make_server(store: str | os.PathLike[str], *, host: str = DEFAULT_HOST, port
     >>> server.server_close()
     """
     check_limits(timeout, max_running, max_connections)
+    if not (math.isfinite(max_wait) and max_wait >= 0):
+        raise OptionError(f"--max-wait must be a number of seconds, 0 or more, got {max_wait:g}")
     opened = open_store(store)
     try:
         sock = _listen(host, port)
         try:
             return SparqlServer(opened, sock, host=host, timeout=timeout, max_running=max_running,
-                                max_connections=max_connections, request_timeout=request_timeout,
+                                max_wait=max_wait, max_connections=max_connections,
+                                request_timeout=request_timeout,
                                 max_answer=max_answer, quiet=quiet)
         except BaseException:
             sock.close()
