@@ -178,6 +178,22 @@ def load(graph: Path, store_dir: Path, replace: bool) -> None:
     click.echo(f"store {store_dir}: {info.describe()}")
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A finite number of seconds above 0; one line (not click's usage text) for nan, inf or <= 0."""
+    import math
+
+    if not (math.isfinite(value) and value > 0):
+        name = (param.name or "").replace("_", "-")
+        raise click.ClickException(f"--{name} must be a number of seconds above 0, got {value:g}")
+    return value
+
+
+def _at_least_one(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 1:
+        raise click.ClickException(f"--{(param.name or '').replace('_', '-')} must be at least 1, got {value}")
+    return value
+
+
 @main.command()
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), required=True,
               help="The store to serve (written by `kg load`); opened read-only.")
@@ -185,18 +201,24 @@ def load(graph: Path, store_dir: Path, replace: bool) -> None:
               help="Address to listen on; 0.0.0.0 makes the store readable by anyone who can reach this machine.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
-@click.option("--timeout", default=30.0, show_default=True, type=float,
-              help="Seconds a query may run before the client gets 503.")
-@click.option("--max-running", default=4, show_default=True, type=int,
-              help="Queries evaluated at once (a query over the time limit keeps its slot until it ends).")
+@click.option("--timeout", default=30.0, show_default=True, type=float, callback=_seconds,
+              help="Seconds a query may run; past them the client gets 503 and the query is stopped.")
+@click.option("--max-running", default=4, show_default=True, type=int, callback=_at_least_one,
+              help="Queries evaluated at once, each in its own worker process; others wait for one.")
+@click.option("--max-wait", default=60.0, show_default=True, type=float, callback=_seconds,
+              help="Seconds a query may wait for a free worker; past them the client gets 503 busy.")
+@click.option("--max-connections", default=1000, show_default=True, type=int, callback=_at_least_one,
+              help="Connections served at once; beyond them clients get 503.")
 @click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
 @_friendly
-def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, quiet: bool) -> None:
+def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, max_wait: float,
+          max_connections: int, quiet: bool) -> None:
     """Answer SPARQL 1.1 Protocol queries over HTTP at /sparql from a store that `kg load` wrote.
 
     GET /sparql?query=... or POST (form or application/sparql-query); results as SPARQL JSON
     (default), CSV, TSV or XML by the Accept header. Read-only: updates and SERVICE are refused.
-    Serves until Ctrl-C.
+    Each query runs in a worker process that is stopped when it passes --timeout.
+    Serves until Ctrl-C or SIGTERM.
 
     \b
     Example:
@@ -208,25 +230,30 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: in
     import signal
     import threading
 
-    from kg.rdf.server import is_loopback, make_server
+    from kg.rdf.server import is_loopback, log_to_stderr, make_server
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: the store is released
 
-    server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running, quiet=quiet)
-    if not is_loopback(host):
-        click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "
-                   f"{server.server_address[1]} can query the store", err=True)
-    click.echo(f"kg: serving {store_dir} ({server.opened.info.describe()}) at {server.url} "
-               "(Ctrl-C stops)", err=True)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, stop)
+    log_to_stderr(quiet)
+    server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running,
+                         max_wait=max_wait, max_connections=max_connections, quiet=quiet)
     try:
-        server.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
+        if not is_loopback(host):
+            click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "
+                       f"{server.server_address[1]} can query the store", err=True)
+        click.echo(f"kg: serving {store_dir} ({server.opened.info.describe()}) at {server.url} "
+                   "(Ctrl-C stops)", err=True)
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, stop)  # uvicorn raises it again once it has stopped
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         click.echo("kg: stopped", err=True)
     finally:
         server.server_close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
