@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.extract.textfold import fold
+from kg.extract.tokenizer import tokenize
 from kg.types import Mention
 
 
@@ -106,7 +107,7 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
 def make_doc(nlp: Language, text: str, field: str) -> Doc:
     """A Doc of the folded text (same length as `text`), marked with the field and text it comes from."""
     folded = fold(text)
-    doc = nlp.make_doc(folded)
+    doc = tokenize(nlp, folded)
     doc.user_data["kg_field"] = field
     doc.user_data["kg_text"] = text
     doc.user_data[FOLDED_KEY] = folded

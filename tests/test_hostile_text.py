@@ -1,0 +1,75 @@
+"""Extraction of hostile abstracts: pathological runs of characters, control and zero-width
+characters, LaTeX commands. Every case is a row of a table; each says what a reader expects."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from spacy.language import Language
+
+from kg.extract import build_nlp, extract_papers
+from kg.extract.tokenizer import LONG_RUN, tokenize
+from kg.types import Paper
+
+
+@pytest.fixture(scope="module")
+def fast_nlp() -> Language:
+    return build_nlp(fast=True)
+
+
+@pytest.fixture(scope="module")
+def default_nlp() -> Language:
+    return build_nlp()
+
+
+RUNS = {
+    "parentheses": "((()))",
+    "brackets": "[[]]",
+    "hyphens": "-",
+    "digits": "7",
+    "url": "https://example.org/a/b?c=d&",
+    "mixed": "(7.1%)-[x]/",
+}
+
+
+def _seconds(nlp: Language, run: str, size: int) -> float:
+    hostile = (run * (size // len(run) + 1))[:size]
+    paper = Paper(id="x", title="", abstract=f"We use BERT on SQuAD {hostile} and reach 91.2 F1.")
+    clock = time.perf_counter()
+    record = next(extract_papers([paper], nlp))
+    seconds = time.perf_counter() - clock
+    assert "BERT" in [m.text for m in record.mentions]  # the text around is still read
+    return seconds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pipeline", ["fast", "default"])
+@pytest.mark.parametrize("name", list(RUNS))
+def test_pathological_runs_extract_in_linear_time(name: str, pipeline: str, request: pytest.FixtureRequest) -> None:
+    """Issue 13 item 9: 20 kB of brackets took 26 s in spaCy's suffix search (quadratic); 40 kB now
+    takes a fraction of a second. The bounds are generous: quadratic would be about 100 s."""
+    nlp = request.getfixturevalue(f"{pipeline}_nlp")
+    _seconds(nlp, RUNS[name], 1000)  # warm up
+    small, large = _seconds(nlp, RUNS[name], 10_000), _seconds(nlp, RUNS[name], 40_000)
+    assert large < 5.0, f"40 kB of {name} took {large:.1f} s"
+    assert large < 10 * small + 1.0, f"10 kB {small:.2f} s, 40 kB {large:.2f} s: not linear"
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 450,
+    "see " + "(" * 450 + " here",
+    "a" * (LONG_RUN + 1) + "  b\t" + "-" * 1000 + "\n" + "x" * 3 * LONG_RUN,
+    " " + "[" * 401 + " ",
+    "short words only, (like these) [12].",
+])
+def test_tokenize_keeps_the_text_and_cuts_long_runs(fast_nlp: Language, text: str) -> None:
+    doc = tokenize(fast_nlp, text)
+    assert doc.text == text
+    assert all(len(token) <= LONG_RUN for token in doc)
+
+
+def test_tokenize_leaves_ordinary_text_as_spacy_tokenizes_it(fast_nlp: Language) -> None:
+    text = "CIFAR-10 with Llama-2-7B, 92.3% (see https://example.org/" + "a" * 150 + ") [3, 4]."
+    assert [(t.text, t.whitespace_) for t in tokenize(fast_nlp, text)] == \
+           [(t.text, t.whitespace_) for t in fast_nlp.make_doc(text)]
