@@ -49,13 +49,19 @@ def _friendly(func: F) -> F:
 
 
 class ProblemLog:
-    """Prints each skipped record as one line on stderr and counts them."""
+    """Prints each skipped record (and each warning about a kept one) as one line on stderr and counts them."""
 
     def __init__(self, *, quiet: bool = False) -> None:
         self.count = 0
+        self.warnings = 0
         self.quiet = quiet
 
     def __call__(self, problem: Problem) -> None:
+        if not problem.skipped:
+            self.warnings += 1
+            if not self.quiet:
+                click.echo(f"kg: warning: {problem}", err=True)
+            return
         self.count += 1
         if not self.quiet:
             click.echo(f"kg: skipped {problem}", err=True)
@@ -147,13 +153,14 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
       kg extract examples/abstracts.jsonl -o records.jsonl
     """
     from kg.extract import build_nlp, extract_papers
+    from kg.extract.limits import warn_long
     from kg.ingest import read_papers
     from kg.io import atomic_write
 
     log = ProblemLog()
     nlp = build_nlp(fast=fast)
     n = 0
-    papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict)
+    papers = warn_long(read_papers(inputs, format=fmt, on_problem=log, strict=strict), log)
     with atomic_write(output) as out:
         for record in _progress(extract_papers(papers, nlp, batch_size=batch_size), "papers"):
             out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")

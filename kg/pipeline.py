@@ -22,6 +22,7 @@ import networkx as nx
 
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
+from kg.extract.limits import warn_long
 from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
 from kg.types import Extraction, Linked, Paper
 
@@ -291,6 +292,8 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
             fingerprint = pipeline_fingerprint(fast=fast)
             with _timed(timings, "read"):
                 papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict)
+                if given is None:  # each paper too long to extract whole, said once as it is read
+                    papers_read = warn_long(papers_read, on_problem)
                 ids = _store_inputs(cache, papers_read, fingerprint, update=update)
             writer = _rdf_writer(background, len(ids))
             # spaCy's documents form reference cycles: the collector keeps running while this process extracts
