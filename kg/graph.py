@@ -192,7 +192,7 @@ def stats(graph: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
     nodes: Counter[str] = Counter(data.get("kind", "?") for _, data in graph.nodes(data=True))
     edges: Counter[str] = Counter(key for _, _, key in graph.edges(keys=True))
     out: dict[str, dict[str, int]] = {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},
-           "edges": {r: edges.get(r, 0) for r in RELATIONS}}
+                                      "edges": {r: edges.get(r, 0) for r in RELATIONS}}
     cut = sum(1 for _, data in graph.nodes(data=True) if data.get("kind") == "Paper"
               and max(len(data.get("title") or ""), len(data.get("abstract") or "")) > MAX_TEXT_CHARS)
     if cut:  # papers of which only the first MAX_TEXT_CHARS characters of a field were extracted
