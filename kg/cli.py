@@ -22,18 +22,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _friendly(func: F) -> F:
-    """Turns KgErrors into one line and exit code 1, Ctrl-C into exit code 130."""
+    """Turns KgErrors into one line and exit code 1, Ctrl-C into exit code 130 and SIGTERM into 143
+    (both after the same cleanup: `kg.lifetime.Terminated` is a KeyboardInterrupt)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.lifetime import SIGTERM_EXIT, Terminated, sigterm_as_interrupt
+
         try:
-            return func(*args, **kwargs)
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except KgError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:
             # The reader of our output went away (`kg query ... | head`): not an error of ours.
             sys.stderr.close()
             sys.exit(0)
+        except Terminated:  # SIGTERM: the same cleanup as Ctrl-C
+            click.echo("kg: terminated; outputs were left as they were", err=True)
+            sys.exit(SIGTERM_EXIT)
         except KeyboardInterrupt:
             click.echo("kg: interrupted; outputs were left as they were", err=True)
             sys.exit(130)

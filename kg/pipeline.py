@@ -148,7 +148,12 @@ def pipeline_fingerprint(*, fast: bool) -> str:
 _WORKER_NLP: Any = None
 
 
-def _init_worker(fast: bool) -> None:
+def _init_worker(fast: bool, parent: int) -> None:
+    """Runs first in each worker: it dies with the build process `parent` (even a SIGKILLed one),
+    leaves Ctrl-C to it, and builds its pipeline."""
+    from kg.lifetime import die_with_parent
+
+    die_with_parent(parent)
     from kg.extract import build_nlp
 
     global _WORKER_NLP
@@ -212,12 +217,28 @@ def worker_pool(workers: int, *, fast: bool, start: bool = False) -> Iterator[Ex
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(fast,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(fast, os.getpid()))
+    try:
         if start:  # the executor starts a process per task submitted while none is idle
             for _ in range(workers):
                 pool.submit(_ready)
         yield pool
+    except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop now, not after their chunks
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Kills the processes of a ProcessPoolExecutor and waits for them, dropping the pending work."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way
+    for process in processes:
+        with contextlib.suppress(OSError):
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join()
 
 
 def _ready() -> None:
