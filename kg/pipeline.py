@@ -60,18 +60,16 @@ def write_records(records: Iterable[Extraction], path: str | Path) -> int:
 
 
 def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "json") -> None:
-    """Writes the graph as NetworkX node-link JSON or GraphML (list attributes as JSON strings)."""
+    """Writes the graph as NetworkX node-link JSON or GraphML (`kg.graphml`: lists and strings XML cannot
+    hold as JSON text)."""
     if fmt == "json":
         with atomic_write(path) as out:
             _write_node_link_json(graph, out)
     elif fmt == "graphml":
-        flat = nx.MultiDiGraph()
-        for node, attrs in graph.nodes(data=True):
-            flat.add_node(node, **_flat(attrs))
-        for u, v, key, attrs in graph.edges(keys=True, data=True):
-            flat.add_edge(u, v, key=key, **_flat(attrs))
+        from kg.graphml import write_graphml
+
         with atomic_write(path, mode="wb", encoding=None) as out:
-            nx.write_graphml(flat, out)
+            write_graphml(graph, out)  # type: ignore[arg-type]
     else:
         raise FormatError(f"unknown graph format {fmt!r}; use {', '.join(GRAPH_FORMATS)}")
 
@@ -95,15 +93,6 @@ def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
     out.write(f'], "graph": {encode(graph.graph)}, "multigraph": {encode(graph.is_multigraph())}, "nodes": [')
     items({**attrs, "id": node} for node, attrs in graph.nodes(data=True))
     out.write("]}")
-
-
-def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        out[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-    return out
 
 
 def read_node_link(path: str | Path) -> nx.MultiDiGraph:

@@ -4,6 +4,7 @@ characters, LaTeX commands. Every case is a row of a table; each says what a rea
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from spacy.language import Language
@@ -73,3 +74,69 @@ def test_tokenize_leaves_ordinary_text_as_spacy_tokenizes_it(fast_nlp: Language)
     text = "CIFAR-10 with Llama-2-7B, 92.3% (see https://example.org/" + "a" * 150 + ") [3, 4]."
     assert [(t.text, t.whitespace_) for t in tokenize(fast_nlp, text)] == \
            [(t.text, t.whitespace_) for t in fast_nlp.make_doc(text)]
+
+
+# --- GraphML with characters XML 1.0 cannot hold (issue 13 item 10) ---------------------------------
+
+GRAPHML_VALUES = [
+    "plain text",
+    "We use BERT\x00 on SQuAD\x0b and reach 91.2 F1.\x07",
+    "".join(chr(c) for c in range(32)),  # every C0 control, tab, newline and carriage return included
+    "escape \x1b[31mred\x1b[0m and \x1b]0;title\x07 OSC",
+    "non-characters \ufffe \uffff",
+    "unpaired \ud800 surrogate",
+    '"quoted" as a whole',
+    '"just a JSON string"',
+    "[RE] a title in brackets",
+    "[1, 2]",
+    "{}",
+    "\\u0007 written out, not a bell",
+    "emoji \U0001f600 and LaTeX $\\alpha$",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", GRAPHML_VALUES)
+def test_graphml_is_well_formed_and_reads_back_exactly(value: str, tmp_path: Path) -> None:
+    import io
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    from kg.graphml import read_graphml, write_graphml
+
+    graph = nx.MultiDiGraph()
+    graph.add_node(f"paper:{value}", kind="Paper", title=value, abstract=value, authors=[value, "B"])
+    graph.add_node("method/bert", kind="Method", label="BERT", aliases=[value])
+    graph.add_edge(f"paper:{value}", "method/bert", key="mentions", relation="mentions", text=value)
+    buffer = io.BytesIO()
+    write_graphml(graph, buffer)
+    ET.fromstring(buffer.getvalue())  # well-formed XML 1.0
+    path = tmp_path / "graph.graphml"
+    path.write_bytes(buffer.getvalue())
+    back = read_graphml(path)
+    assert dict(back.nodes(data=True)) == dict(graph.nodes(data=True))
+    assert list(back.edges(keys=True, data=True)) == list(graph.edges(keys=True, data=True))
+
+
+def test_kg_view_reads_the_graphml_of_a_hostile_abstract(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    src = tmp_path / "papers.jsonl"
+    src.write_text(json.dumps({"id": "c\x01", "title": "Ctl\x01 title\x1b[31m",
+                               "abstract": "We use BERT\x00 on SQuAD\x0b and reach 91.2 F1.\x07 \ufffe"}) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(src), "-o", str(out), "--fast", "--graph-format", "graphml", "--no-html"])
+    assert built.exit_code == 0, built.output
+    viewed = runner.invoke(main, ["view", str(out / "graph.graphml"), "-o", str(tmp_path / "view.html")])
+    assert viewed.exit_code == 0, viewed.output
+    from kg.graphml import read_graphml
+
+    titles = [a.get("title") for _, a in read_graphml(out / "graph.graphml").nodes(data=True) if a["kind"] == "Paper"]
+    assert titles == ["Ctl\x01 title\x1b[31m"]
