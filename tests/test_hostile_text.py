@@ -140,3 +140,38 @@ def test_kg_view_reads_the_graphml_of_a_hostile_abstract(tmp_path: Path) -> None
 
     titles = [a.get("title") for _, a in read_graphml(out / "graph.graphml").nodes(data=True) if a["kind"] == "Paper"]
     assert titles == ["Ctl\x01 title\x1b[31m"]
+
+
+# --- invisible characters inside numbers (issue 13 item 10) -----------------------------------------
+
+INVISIBLE = {"ZWSP": "\u200b", "ZWNJ": "\u200c", "ZWJ": "\u200d", "WJ": "\u2060", "BOM": "\ufeff", "SHY": "\u00ad"}
+NUMBER_CASES = [  # (text with {z} where the invisible character goes, value, unit)
+    ("reaches 7{z}6.1% accuracy", 76.1, "%"),
+    ("reaches 76{z}.1% accuracy", 76.1, "%"),
+    ("reaches 76.{z}1% accuracy", 76.1, "%"),
+    ("reaches 76.1{z}% accuracy", 76.1, "%"),
+    ("reaches {z}76.1% accuracy", 76.1, "%"),
+    ("trained on 1{z},024 images", 1024.0, "images"),
+    ("a 7{z}B model", 7e9, "params"),
+    ("1{z}.85× faster", 1.85, "x"),
+]
+
+
+@pytest.mark.parametrize("zw", list(INVISIBLE), ids=list(INVISIBLE))
+@pytest.mark.parametrize(("template", "value", "unit"), NUMBER_CASES)
+def test_invisible_characters_do_not_change_a_number(template: str, value: float, unit: str, zw: str) -> None:
+    from kg.extract.numbers import find_quantities
+
+    text = template.format(z=INVISIBLE[zw])
+    plain = find_quantities(template.format(z=""))
+    found = find_quantities(text)
+    assert [(q.value, q.unit) for q in found] == [(q.value, q.unit) for q in plain] == [(value, unit)]
+    q = found[0]
+    assert q.text == text[q.start:q.end] and q.text.replace(INVISIBLE[zw], "") == plain[0].text
+
+
+def test_a_claim_across_a_zero_width_space_keeps_its_value_and_offsets(fast_nlp: Language) -> None:
+    paper = Paper(id="z", title="", abstract="BERT reaches 7\u200b6.1% accuracy on SQuAD.")
+    claims = next(extract_papers([paper], fast_nlp)).claims
+    assert [(c.value, c.text) for c in claims] == [(76.1, "7\u200b6.1%")]
+    assert paper.abstract[claims[0].start:claims[0].end] == claims[0].text
