@@ -175,3 +175,31 @@ def test_a_claim_across_a_zero_width_space_keeps_its_value_and_offsets(fast_nlp:
     claims = next(extract_papers([paper], fast_nlp)).claims
     assert [(c.value, c.text) for c in claims] == [(76.1, "7\u200b6.1%")]
     assert paper.abstract[claims[0].start:claims[0].end] == claims[0].text
+
+
+# --- LaTeX reference commands never become part of a name (issue 13 item 10) ------------------------
+
+LATEX_CASES = [  # (abstract, what no mention may hold, a name that must still be found)
+    ("We evaluate on the SQuAD \\cite{rajpurkar2016} dataset.", "\\cite", "SQuAD"),
+    ("Results on ImageNet~\\citep{deng2009} improve.", "\\citep", "ImageNet"),
+    ("We use the Penn Treebank\\citet{marcus} corpus.", "\\citet", "Penn Treebank"),
+    ("We train on WikiSQL~\\cite[p.~3]{zhong2017} and report accuracy.", "\\cite", "WikiSQL"),
+    ("Our FooNet \\cite{me} outperforms BarNet~\\cite{you} on the FooQA dataset~\\cite{z}.", "\\cite", "FooQA"),
+    ("See Table~\\ref{tab:squad} for SQuAD results.", "\\ref", "SQuAD"),
+    ("We release the Massive Question Bench \\cite{r} (MQB).", "\\cite", "Massive Question Bench"),
+    ("The \\cite{x}Bench dataset and CoNLL\\ref{t} data.", "\\", "CoNLL"),
+    ("Following \\citeauthor{devlin2019bert} we fine-tune BERT.", "\\citeauthor", "BERT"),
+    ("As in \\cref{sec:2} and \\eqref{eq:1}, GLUE is used.", "\\", "GLUE"),
+]
+
+
+@pytest.mark.parametrize("pipeline", ["fast", "default"])
+@pytest.mark.parametrize(("abstract", "command", "name"), LATEX_CASES)
+def test_latex_references_are_never_part_of_a_mention(abstract: str, command: str, name: str, pipeline: str,
+                                                      request: pytest.FixtureRequest) -> None:
+    nlp = request.getfixturevalue(f"{pipeline}_nlp")
+    record = next(extract_papers([Paper(id="l", title="", abstract=abstract)], nlp))
+    texts = [m.text for m in record.mentions] + [a.long for a in record.abbreviations]
+    assert not [t for t in texts if command in t or "{" in t or "}" in t], texts
+    assert any(name in t for t in texts), texts
+    assert all(abstract[m.start:m.end] == m.text for m in record.mentions)
