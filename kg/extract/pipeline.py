@@ -25,7 +25,7 @@ from kg.extract.spans import MENTIONS_KEY, RECORDS_ONLY_KEY, SOURCE_SCORES, enti
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
-PIPELINE_VERSION = "crf-2"
+PIPELINE_VERSION = "crf-3"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
 MAX_CHARS = 5_000_000
