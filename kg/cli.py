@@ -22,18 +22,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _friendly(func: F) -> F:
-    """Turns KgErrors into one line and exit code 1, Ctrl-C into exit code 130."""
+    """Turns KgErrors into one line and exit code 1, Ctrl-C into exit code 130 and SIGTERM into 143
+    (both after the same cleanup: `kg.lifetime.Terminated` is a KeyboardInterrupt)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.lifetime import SIGTERM_EXIT, Terminated, sigterm_as_interrupt
+
         try:
-            return func(*args, **kwargs)
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except KgError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:
             # The reader of our output went away (`kg query ... | head`): not an error of ours.
             sys.stderr.close()
             sys.exit(0)
+        except Terminated:  # SIGTERM: the same cleanup as Ctrl-C
+            click.echo("kg: terminated; outputs were left as they were", err=True)
+            sys.exit(SIGTERM_EXIT)
         except KeyboardInterrupt:
             click.echo("kg: interrupted; outputs were left as they were", err=True)
             sys.exit(130)
@@ -49,13 +56,19 @@ def _friendly(func: F) -> F:
 
 
 class ProblemLog:
-    """Prints each skipped record as one line on stderr and counts them."""
+    """Prints each skipped record (and each warning about a kept one) as one line on stderr and counts them."""
 
     def __init__(self, *, quiet: bool = False) -> None:
         self.count = 0
+        self.warnings = 0
         self.quiet = quiet
 
     def __call__(self, problem: Problem) -> None:
+        if not problem.skipped:
+            self.warnings += 1
+            if not self.quiet:
+                click.echo(f"kg: warning: {problem}", err=True)
+            return
         self.count += 1
         if not self.quiet:
             click.echo(f"kg: skipped {problem}", err=True)
@@ -156,6 +169,7 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
       kg extract examples/abstracts.jsonl -o records.jsonl
     """
     from kg.extract import build_nlp, extract_papers
+    from kg.extract.limits import warn_long
     from kg.ingest import read_papers
     from kg.io import atomic_write
     from kg.targets import output_target, refuse_overwriting_inputs
@@ -165,7 +179,7 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     log = ProblemLog()
     nlp = build_nlp(fast=fast)
     n = 0
-    papers = read_papers(inputs, format=fmt, on_problem=log, strict=strict, skip=[output])
+    papers = warn_long(read_papers(inputs, format=fmt, on_problem=log, strict=strict, skip=[output]), log)
     with atomic_write(output) as out:
         for record in _progress(extract_papers(papers, nlp, batch_size=batch_size), "papers"):
             out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")

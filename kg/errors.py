@@ -44,7 +44,8 @@ class GraphError(KgError):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A bad record that was skipped: where it was and what was wrong.
+    """A bad record that was skipped (or, with `skipped` False, kept with a warning): where it was and
+    what was wrong.
 
     >>> str(Problem("papers.csv", 7, "row has 3 fields, header has 4"))
     'papers.csv:7: row has 3 fields, header has 4'
@@ -53,6 +54,8 @@ class Problem:
     source: str
     line: int | None
     message: str
+    skipped: bool = True
+    """False for a warning about a record that was kept (e.g. a text too long to extract whole)."""
 
     def __str__(self) -> str:
         if self.line is None:

@@ -181,15 +181,23 @@ def build_graph(papers: Iterable[Paper], linked: Linked) -> nx.MultiDiGraph:
 
 
 def stats(graph: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
-    """Counts of nodes per kind and edges per relation, every kind and relation listed.
+    """Counts of nodes per kind and edges per relation, every kind and relation listed, and (in
+    "extraction", when there are any) the papers of which only a part was extracted.
 
     >>> stats(nx.MultiDiGraph())["nodes"]["Paper"]
     0
     """
+    from kg.extract.limits import MAX_TEXT_CHARS
+
     nodes: Counter[str] = Counter(data.get("kind", "?") for _, data in graph.nodes(data=True))
     edges: Counter[str] = Counter(key for _, _, key in graph.edges(keys=True))
-    return {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},
-            "edges": {r: edges.get(r, 0) for r in RELATIONS}}
+    out: dict[str, dict[str, int]] = {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},
+                                      "edges": {r: edges.get(r, 0) for r in RELATIONS}}
+    cut = sum(1 for _, data in graph.nodes(data=True) if data.get("kind") == "Paper"
+              and max(len(data.get("title") or ""), len(data.get("abstract") or "")) > MAX_TEXT_CHARS)
+    if cut:  # papers of which only the first MAX_TEXT_CHARS characters of a field were extracted
+        out["extraction"] = {"papers cut to the length limit": cut}
+    return out
 
 
 def format_stats(counts: Mapping[str, Mapping[str, int]]) -> str:
@@ -199,4 +207,5 @@ def format_stats(counts: Mapping[str, Mapping[str, int]]) -> str:
         per = counts[section]
         lines.append(f"{section}: {sum(per.values())}")
         lines.extend(f"  {name:<14}{n:>8}" for name, n in per.items())
+    lines.extend(f"{name}: {n}" for name, n in counts.get("extraction", {}).items())
     return "\n".join(lines)

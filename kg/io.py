@@ -114,7 +114,8 @@ def staged_outputs(directory: str | Path) -> Iterator[Path]:
     Write every output into the yielded folder; when the block succeeds they are renamed into
     `directory` one after the other (renames need no disk space and cannot fail half-way through a
     file), and when it fails (a full disk, Ctrl-C, a bug) the staging folder is removed, so the
-    previous outputs stay as they were, all of them, not a mix of old and new files.
+    previous outputs stay as they were, all of them, not a mix of old and new files. The folder is
+    claimed while in use (`kg.leftovers`): one that a killed run left is removed by the next.
 
     >>> import pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp())
@@ -123,23 +124,32 @@ def staged_outputs(directory: str | Path) -> Iterator[Path]:
     >>> sorted(p.name for p in out.iterdir())
     ['a.txt']
     """
+    from kg.leftovers import LOCK_NAME, claim, remove_leftovers
+
     target = Path(directory)
     try:
         target.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".kg-staging-", dir=target))
+        remove_leftovers(target, f"{STAGING_PREFIX}*")  # of killed runs; never one a live process holds
+        stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target))
+        lock = claim(stage)
     except OSError as exc:
         raise KgError(f"{target}: cannot write: {exc.strerror or exc}") from None
     kept = "; the previous outputs were left as they were"
     try:
         yield stage
         for item in sorted(stage.iterdir()):
-            os.replace(item, target / item.name)
+            if item.name != LOCK_NAME:
+                os.replace(item, target / item.name)
     except KgError as exc:  # name the output, not its staging copy
         raise KgError(str(exc).replace(str(stage), str(target)) + kept) from None
     except OSError as exc:
         raise KgError(f"{target}: cannot write: {exc.strerror or exc}{kept}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        os.close(lock)  # after the folder is gone: no other run removes it while this one uses it
+
+
+STAGING_PREFIX = ".kg-staging-"
 
 
 class BackgroundProcess:
@@ -197,7 +207,7 @@ class BackgroundProcess:
         `received` iterates, over there, over `parts`, which a thread here produces and sends
         through a pipe as fast as the other process reads them (so they never pile up in memory).
         Leaving the block waits for the process and raises here what `target` raised there (a
-        KgError as a KgError with the same message); when the block itself fails, the process is
+        KgError as one of the same class and message); when the block itself fails, the process is
         killed first. `target` (a module-level function) and its arguments must be picklable.
         """
         import pickle
@@ -268,11 +278,12 @@ def _serve(preload: str) -> None:
     before any call, it ends without a word."""
     import importlib
     import pickle
-    import signal
     import sys
     import traceback
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends this process
+    from kg.lifetime import die_with_parent
+
+    die_with_parent()  # Ctrl-C is for the parent, which ends this process; and it never outlives it
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     if preload:
         importlib.import_module(preload)
@@ -289,8 +300,12 @@ def _serve(preload: str) -> None:
     try:
         target, args, kwargs = pickle.loads(call)
         target(received(), *args, **kwargs)
-    except KgError as exc:
-        error = KgError(str(exc))
+    except KgError as exc:  # the same class and message (not its traceback, which may not pickle)
+        try:
+            error = type(exc)(str(exc))
+            pickle.dumps(error)
+        except Exception:
+            error = KgError(str(exc))
     except BaseException as exc:  # a bug: name it, with where it happened over there
         error = RuntimeError(f"in the background process: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     sink.write(pickle.dumps(error))

@@ -22,6 +22,7 @@ import networkx as nx
 
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
+from kg.extract.limits import warn_long
 from kg.ingest.records import json_type
 from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
 from kg.targets import check_build_folder, locked_folder
@@ -67,18 +68,16 @@ def write_records(records: Iterable[Extraction], path: str | Path) -> int:
 
 
 def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "json") -> None:
-    """Writes the graph as NetworkX node-link JSON or GraphML (list attributes as JSON strings)."""
+    """Writes the graph as NetworkX node-link JSON or GraphML (`kg.graphml`: lists and strings XML cannot
+    hold as JSON text)."""
     if fmt == "json":
         with atomic_write(path) as out:
             _write_node_link_json(graph, out)
     elif fmt == "graphml":
-        flat = nx.MultiDiGraph()
-        for node, attrs in graph.nodes(data=True):
-            flat.add_node(node, **_flat(attrs))
-        for u, v, key, attrs in graph.edges(keys=True, data=True):
-            flat.add_edge(u, v, key=key, **_flat(attrs))
+        from kg.graphml import write_graphml
+
         with atomic_write(path, mode="wb", encoding=None) as out:
-            nx.write_graphml(flat, out)
+            write_graphml(graph, out)  # type: ignore[arg-type]
     else:
         raise FormatError(f"unknown graph format {fmt!r}; use {', '.join(GRAPH_FORMATS)}")
 
@@ -102,15 +101,6 @@ def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
     out.write(f'], "graph": {encode(graph.graph)}, "multigraph": {encode(graph.is_multigraph())}, "nodes": [')
     items({**attrs, "id": node} for node, attrs in graph.nodes(data=True))
     out.write("]}")
-
-
-def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        out[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-    return out
 
 
 def read_node_link(path: str | Path) -> nx.MultiDiGraph:
@@ -155,7 +145,12 @@ def pipeline_fingerprint(*, fast: bool) -> str:
 _WORKER_NLP: Any = None
 
 
-def _init_worker(fast: bool) -> None:
+def _init_worker(fast: bool, parent: int) -> None:
+    """Runs first in each worker: it dies with the build process `parent` (even a SIGKILLed one),
+    leaves Ctrl-C to it, and builds its pipeline."""
+    from kg.lifetime import die_with_parent
+
+    die_with_parent(parent)
     from kg.extract import build_nlp
 
     global _WORKER_NLP
@@ -219,12 +214,28 @@ def worker_pool(workers: int, *, fast: bool, start: bool = False) -> Iterator[Ex
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(fast,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(fast, os.getpid()))
+    try:
         if start:  # the executor starts a process per task submitted while none is idle
             for _ in range(workers):
                 pool.submit(_ready)
         yield pool
+    except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop now, not after their chunks
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Kills the processes of a ProcessPoolExecutor and waits for them, dropping the pending work."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way
+    for process in processes:
+        with contextlib.suppress(OSError):
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join()
 
 
 def _ready() -> None:
@@ -302,6 +313,8 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
             fingerprint = pipeline_fingerprint(fast=fast)
             with _timed(timings, "read"):
                 papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict, skip=[out])
+                if given is None:  # each paper too long to extract whole, said once as it is read
+                    papers_read = warn_long(papers_read, on_problem)
                 ids = _store_inputs(cache, papers_read, fingerprint, update=update)
             if not ids:  # never replace a build with an empty one
                 raise InputError("no papers in the inputs; nothing was written", source=str(out))

@@ -27,7 +27,6 @@ suggests `--top`, `--focus`, `--types` or `--min-papers`.
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -114,7 +113,9 @@ def load_any_graph(path: str | Path) -> nx.MultiDiGraph:
             raise GraphError(f"{path}: not a node-link graph that kg build wrote ({type(exc).__name__}: {exc}); "
                              "give the build folder, its graph.json or its graph.ttl") from None
     elif suffix == ".graphml":
-        graph = _read_graphml(source)
+        from kg.graphml import read_graphml
+
+        graph = read_graphml(source)
     elif suffix in (".ttl", ".nt", ".jsonld"):
         from kg.rdf.export import load_graph
         from kg.rdf.to_nx import from_rdf
@@ -125,31 +126,6 @@ def load_any_graph(path: str | Path) -> nx.MultiDiGraph:
                           f"use a {', '.join(GRAPH_SUFFIXES)} file or a kg build folder")
     _check_kinds(graph, str(path))
     return graph
-
-
-def _read_graphml(path: Path) -> nx.MultiDiGraph:
-    try:
-        raw = nx.read_graphml(path, force_multigraph=True)
-    except Exception as exc:
-        raise GraphError(f"{path}: cannot parse as GraphML: {exc}") from exc
-    graph = nx.MultiDiGraph()
-    for node, attrs in raw.nodes(data=True):
-        graph.add_node(node, **{k: _unflatten(v) for k, v in attrs.items()})
-    for u, v, key, attrs in raw.edges(keys=True, data=True):
-        values = {k: _unflatten(val) for k, val in attrs.items()}
-        values.setdefault("relation", key)
-        graph.add_edge(u, v, key=values["relation"], **{k: val for k, val in values.items() if k != "id"})
-    return graph
-
-
-def _unflatten(value: Any) -> Any:
-    """A GraphML attribute that kg wrote as JSON text (lists, dicts) back as its value."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 def _check_kinds(graph: nx.MultiDiGraph, where: str) -> None:

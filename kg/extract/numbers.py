@@ -34,6 +34,10 @@ version strings ("3.5.1"), dates ("2024-11-07"), LaTeX sub/superscripts and argu
 ("x_1", "n^2", "\\frac{1}{2}"), citation brackets ("[12]", "[3, 4]") and enumerations ("(1)").
 A word number joined to a word by a hyphen ("two-stage", "half-precision") is not reported either.
 
+Invisible characters (zero-width space, joiners, word joiner, BOM, soft hyphen) are read as
+absent: "7\u200b6.1%" is 76.1% (its span, as every span, is in the original text, the invisible
+character included).
+
 `find_quantities` never raises, every span satisfies 0 <= start < end <= len(text), and every
 value is finite.
 """
@@ -425,10 +429,33 @@ def find_quantities(text: str) -> list[Quantity]:
     [(8.0, 24.0, 'x')]
     >>> find_quantities("GPT-4 beats ResNet-50 on CIFAR-10 [12] in 3D")
     []
+    >>> [(q.text, q.value, q.start) for q in find_quantities("up to 7\u200b6.1% accuracy")]
+    [('7\u200b6.1%', 76.1, 6)]
     """
-    out: list[Quantity] = []
     if not text:
-        return out
+        return []
+    if _INVISIBLE.search(text) is None:
+        return _find(text)
+    # Read as a reader sees it: without the invisible characters ("7\u200b6.1%" is 76.1%, never
+    # 6.1%); each span is mapped back onto the original text, invisible characters included.
+    kept = [i for i, ch in enumerate(text) if ch not in _INVISIBLE_CHARS]
+    out = []
+    for q in _find("".join(text[i] for i in kept)):
+        start, end = kept[q.start], kept[q.end - 1] + 1
+        out.append(Quantity(start=start, end=end, text=text[start:end], value=q.value, unit=q.unit, high=q.high,
+                            kind_hint=q.kind_hint))
+    return out
+
+
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+"""Zero-width space, non-joiner, joiner, word joiner, BOM (zero-width no-break space), soft hyphen:
+characters a reader does not see, which PDF extraction and web pages leave inside numbers."""
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+
+
+def _find(text: str) -> list[Quantity]:
+    """`find_quantities` of a text without invisible characters."""
+    out: list[Quantity] = []
     prev_end = -1
     for m in _matches(text):
         if m.group("cite") is not None:

@@ -19,12 +19,13 @@ from spacy.tokens import Doc
 from kg.extract import factories
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
 from kg.extract.claims import split_sentences
+from kg.extract.limits import extracted_part
 from kg.extract.proposals import proposed_indices
 from kg.extract.spans import MENTIONS_KEY, RECORDS_ONLY_KEY, SOURCE_SCORES, entity_mentions, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper
 
-PIPELINE_VERSION = "crf-2"
+PIPELINE_VERSION = "crf-3"
 """Changes whenever a change to the pipeline may change its output (cache keys use it)."""
 
 MAX_CHARS = 5_000_000
@@ -64,6 +65,9 @@ def build_nlp(*, kb_paths: Sequence[str | Path] | None = None, fast: bool = Fals
 def extract_papers(papers: Iterable[Paper], nlp: Language, *, batch_size: int = 64) -> Iterator[Extraction]:
     """One Extraction per paper, in input order, streaming in batches of `batch_size` papers.
 
+    Of a title or abstract longer than `kg.extract.limits.MAX_TEXT_CHARS` only its beginning is
+    extracted (so one paper's memory stays bounded); `kg.extract.limits.warn_long` reports those.
+
     >>> nlp = build_nlp()
     >>> p = Paper(id="p1", title="", abstract="We fine-tune BERT on SQuAD and reach 91.2 F1.")
     >>> ex = next(extract_papers([p], nlp))
@@ -74,7 +78,7 @@ def extract_papers(papers: Iterable[Paper], nlp: Language, *, batch_size: int = 
     """
     batch: list[Paper] = []
     for paper in papers:
-        batch.append(paper)
+        batch.append(extracted_part(paper))  # at most MAX_TEXT_CHARS of each field (kg.extract.limits)
         if len(batch) >= batch_size:
             yield from _extract_batch(batch, nlp)
             batch = []

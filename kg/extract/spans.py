@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.extract.latex import blank, reference_commands
 from kg.extract.textfold import fold
+from kg.extract.tokenizer import tokenize
 from kg.types import Mention
 
 
@@ -45,12 +47,51 @@ def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
 
 
 def _set_located(doc: Doc, located: list[tuple[int, int, Span]]) -> None:
+    if doc.user_data.get(COMMANDS_KEY):
+        located = _cut_at_commands(doc, located)
     located.sort(key=_by_start)
     doc.user_data[ENTS_KEY] = tuple([span for _, _, span in located])
     doc.user_data[PENDING_KEY] = True
 
 
 PENDING_KEY = "kg_ents_pending"
+COMMANDS_KEY = "kg_latex_commands"
+"""Where `make_doc` blanked LaTeX reference commands out of the Doc's text (`kg.extract.latex`)."""
+
+
+def _cut_at_commands(doc: Doc, located: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:
+    """Each span cut where a blanked LaTeX command was: the first part of it that has words is kept,
+    so "SQuAD \\cite{r} dataset" gives "SQuAD" and "\\cite{r} FooQA" gives "FooQA"."""
+    barrier = doc.user_data.get(_BARRIER_KEY)
+    if barrier is None:
+        barrier = bytearray(len(doc))
+        for start, end in doc.user_data[COMMANDS_KEY]:
+            blanked = doc.char_span(start, end, alignment_mode="expand")
+            if blanked is not None:
+                barrier[blanked.start:blanked.end] = b"\x01" * (blanked.end - blanked.start)
+        doc.user_data[_BARRIER_KEY] = barrier
+    out: list[tuple[int, int, Span]] = []
+    for a, b, span in located:
+        if barrier.find(1, a, b) == -1:
+            out.append((a, b, span))
+            continue
+        start = a
+        while start < b:
+            end = barrier.find(1, start, b)
+            end = b if end == -1 else end
+            first, last = start, end
+            while first < last and doc[first].is_space:
+                first += 1
+            while last > first and doc[last - 1].is_space:
+                last -= 1
+            if first < last:
+                out.append((first, last, make_span(doc, first, last, span.label, span.id, span.kb_id)))
+                break
+            start = end + 1
+    return out
+
+
+_BARRIER_KEY = "kg_latex_barrier"
 
 
 def sync_entities(doc: Doc) -> Doc:
@@ -104,9 +145,15 @@ def merge_entities(doc: Doc, proposals: Iterable[Span], *, override: bool = Fals
 
 
 def make_doc(nlp: Language, text: str, field: str) -> Doc:
-    """A Doc of the folded text (same length as `text`), marked with the field and text it comes from."""
+    """A Doc of the folded text (same length as `text`, LaTeX reference commands blanked out), marked
+    with the field and text it comes from."""
     folded = fold(text)
-    doc = nlp.make_doc(folded)
+    commands = reference_commands(folded)
+    if commands:  # \cite{...} and the like are no text: blanked, and no span crosses one
+        folded = blank(folded, commands)
+    doc = tokenize(nlp, folded)
+    if commands:
+        doc.user_data[COMMANDS_KEY] = commands
     doc.user_data["kg_field"] = field
     doc.user_data["kg_text"] = text
     doc.user_data[FOLDED_KEY] = folded

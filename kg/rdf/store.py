@@ -41,7 +41,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import GraphError, KgError, OptionError
+from kg.errors import KgError, OptionError
 from kg.rdf.export import RdfFormat, existing_rdf_file
 
 if TYPE_CHECKING:
@@ -288,10 +288,12 @@ def create_store(
 ) -> StoreInfo:
     """Bulk-load an RDF file (kg's .ttl, .nt or .jsonld) into a new persistent store at `store`.
 
-    The file is loaded into `STORE.tmp-XXXX` next to `store` and renamed into place once complete;
-    on any error (a syntax error in the file, a full disk, Ctrl-C) the temporary directory is
-    removed and `store` is left as it was. `store` must not exist, be an empty directory, or (with
-    `replace=True`) be a store that no process is using. Returns what was loaded.
+    The file is loaded into `STORE.tmp-XXXX` next to `store` (by a process of its own, which Ctrl-C
+    stops at once: `kg.rdf.bulk`) and renamed into place once complete; on any error (a syntax
+    error in the file, a full disk, Ctrl-C, SIGTERM) the temporary directory is removed and `store`
+    is left as it was. One that a killed load left is removed by the next load (`kg.leftovers`).
+    `store` must not exist, be an empty directory, or (with `replace=True`) be a store that no
+    process is using. Returns what was loaded.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -304,7 +306,9 @@ def create_store(
     kg.rdf.store.StoreError: store .../store already holds 1 triples from .../g.nt (N-Triples), ...; \
 use --replace to load .../g.nt in its place
     """
-    import pyoxigraph
+    from kg import leftovers
+    from kg.leftovers import claim, remove_leftovers
+    from kg.rdf.bulk import bulk_load
 
     source = existing_rdf_file(graph)
     target = Path(store)
@@ -313,21 +317,14 @@ use --replace to load .../g.nt in its place
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(parent, f"{target.name}.tmp-*")  # of killed loads; never one still loading
         tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=parent))
+        in_use = claim(tmp)
     except OSError as exc:
         raise StoreError(f"cannot create the store {target}: {exc.strerror or exc}") from exc
     try:
         start = time.perf_counter()
-        ox = pyoxigraph.Store(str(tmp))
-        try:
-            ox.bulk_load(path=str(source), format=fmt.oxigraph)
-        except SyntaxError as exc:
-            raise GraphError(f"{source}: cannot parse as {fmt.label}: {' '.join(str(exc).split())}") from None
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot load {source} into {target}: {' '.join(str(exc).split())}") from None
-        triples = len(ox)
-        ox.flush()
-        del ox  # closes the RocksDB instance and releases tmp/LOCK
+        triples = bulk_load(tmp, source, fmt.value, fmt.label, target)  # in a process that Ctrl-C stops
         seconds = time.perf_counter() - start
         kg_version, ox_version = _versions()
         info = StoreInfo(
@@ -345,10 +342,13 @@ use --replace to load .../g.nt in its place
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
+        os.unlink(tmp / leftovers.LOCK_NAME)  # still locked (by descriptor) until it has its name
         _swap_in(tmp, target, existing)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(in_use)
     _fsync_dir(parent)
     return info
 
