@@ -22,12 +22,13 @@ from typing import Any
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from rdflib import Graph
 
 import kg.rdf.server as server_module
 from kg.cli import main
 from kg.errors import QueryError
 from kg.rdf.export import write_rdf
-from kg.rdf.query import get_named, prepare_query, run_named
+from kg.rdf.query import get_named, load_store, run_named, run_query
 from kg.rdf.server import SparqlServer, is_loopback, make_server
 from kg.rdf.store import create_store, open_store
 
@@ -207,7 +208,7 @@ def test_service_and_from_are_refused(endpoint: str) -> None:
 def test_malformed_queries_get_the_parser_message(endpoint: str) -> None:
     broken = "SELECT ?s WHERE {\n  ?s ?p \n}"
     with pytest.raises(QueryError) as parsed:
-        prepare_query(broken)
+        run_query(load_store(Graph()), broken)
     status, text = message(call(endpoint, query=broken))
     assert (status, text) == (400, str(parsed.value))
     assert text.startswith("malformed query at line 2, column 3: ")

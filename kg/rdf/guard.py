@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from kg.errors import QueryError
 
@@ -168,12 +168,13 @@ class _Reader:
 
     def read(self) -> CheckedQuery:
         text, plain = self.text, self.plain
-        scanner = _TOKEN.scanner(text)
+        scanner: Any = _TOKEN.scanner(text)  # type: ignore[attr-defined]
         pos = 0
         while True:
             match = scanner.match()
             if match is None:
-                raise self._bad(_SKIP.match(text, pos).end())
+                skipped = _SKIP.match(text, pos)
+                raise self._bad(skipped.end() if skipped else pos)
             kind = str(match.lastgroup)
             start = match.start(kind)
             if not plain:
@@ -184,7 +185,7 @@ class _Reader:
             if kind in ("iri", "lt"):
                 kind, token = self._angle(kind, token, start)
                 if start + len(token) != match.end():  # `<` read as an operator: read on after it
-                    scanner = _TOKEN.scanner(text, start + len(token))
+                    scanner = _TOKEN.scanner(text, start + len(token))  # type: ignore[attr-defined]
             self._token(kind, token, start)
             pos = start + len(token)
         if self.form is None:
@@ -221,7 +222,7 @@ class _Reader:
         stack = self.stack
         if stack:  # the fast path for VALUES data and IN lists, which may be long
             top = stack[-1]
-            if kind in _DATA_KINDS and top in ("{v", "(v", "(in") or (token == "," and top == "(in"):
+            if (kind in _DATA_KINDS and top in ("{v", "(v", "(in")) or (token == "," and top == "(in"):
                 self.prev_kind, self.prev_text = kind, token
                 return
             if token == "(" and top == "{v" and len(stack) < MAX_DEPTH:

@@ -175,9 +175,10 @@ def query_form(sparql: str) -> str:
     >>> query_form("ASK { ?s ?p ?o }")
     'AskQuery'
     """
-    from kg.rdf.query import prepare_query
+    from kg.rdf.query import check_query
 
-    return str(prepare_query(sparql).algebra.name)
+    return {"SELECT": "SelectQuery", "ASK": "AskQuery", "CONSTRUCT": "ConstructQuery",
+            "DESCRIBE": "DescribeQuery"}[check_query(sparql).form]
 
 
 class _Reply(Exception):
