@@ -112,7 +112,7 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
 
     fmt = out_format or ("table" if sys.stdout.isatty() else "tsv")
     run_streamed(source, is_store=is_store_dir, sparql=text, bindings=bindings, fmt=fmt, drop=drop,
-                 timeout=timeout, out=click.get_binary_stream("stdout"))
+                 timeout=timeout, out=sys.stdout.buffer)
 
 
 def _query_text(sparql: str | None, query_file: Path | None, named: str | None,
