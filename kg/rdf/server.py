@@ -429,7 +429,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(HTTPStatus.SERVICE_UNAVAILABLE, f"query exceeded the {server.query_timeout:g} s limit")
         error = outcome.get("error")
         if isinstance(error, SyntaxError):
-            raise _Reply(HTTPStatus.BAD_REQUEST, f"malformed query: {' '.join(str(error).split())}")
+            from kg.rdf.query import _engine_error
+
+            raise _Reply(HTTPStatus.BAD_REQUEST, str(_engine_error(error, sparql)))
         if isinstance(error, (ValueError, RuntimeError)):
             raise _Reply(HTTPStatus.BAD_REQUEST, f"query failed: {' '.join(str(error).split())}")
         if error is not None:
