@@ -4,15 +4,12 @@ and persistent SPARQL stores (`kg load`) served over HTTP (`kg serve`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from kg.cli import _friendly, main
 from kg.errors import InputError, OptionError
-
-if TYPE_CHECKING:
-    from kg.rdf.query import QueryResult
 
 RDF_SUFFIXES = (".ttl", ".nt", ".jsonld")
 
@@ -53,17 +50,18 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--format", "out_format", type=click.Choice(["table", "csv", "tsv", "json"]), default=None,
               help="Output format (default: table on a terminal, TSV otherwise).")
-@click.option("--engine", type=click.Choice(["auto", "oxigraph", "rdflib"]), default="auto", show_default=True,
-              help="SPARQL engine: pyoxigraph (fast) or plain rdflib; both give the same rows.")
+@click.option("--timeout", "timeout", type=float, default=None, metavar="SECONDS",
+              help="Stop the query after SECONDS (default: no limit; Ctrl-C stops it at any time).")
 @_friendly
 def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_file: Path | None,
           named: str | None, params: tuple[str, ...], list_queries: bool, out_format: str | None,
-          engine: str) -> None:
+          timeout: float | None) -> None:
     """Answer a read-only SPARQL query over a graph that `kg build` wrote, or over a store that
     `kg load` wrote (--store; much faster for large graphs: nothing is parsed per query).
 
     Updates (INSERT, DELETE, LOAD, CLEAR, ...) and SERVICE are refused. Parameters of named
-    queries are bound as SPARQL values, never pasted into the query text.
+    queries are bound as SPARQL values, never pasted into the query text. Rows are written as they
+    are found; CSV, TSV and JSON byte for byte, a table with control characters escaped.
 
     \b
     Example:
@@ -73,9 +71,9 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
       kg query out/demo -f my-query.rq --format csv
       kg query --store out/demo-store --named top-datasets
     """
+    import math
     import sys
 
-    from kg.rdf.output import format_result
     from kg.rdf.query import list_named
 
     if list_queries:
@@ -83,6 +81,8 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
             args = " ".join(f"--param {p}=..." for p in q.params)
             click.echo(f"{q.name}: {q.description}" + (f"\n    {args}" if args else ""))
         return
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise OptionError(f"--timeout takes a positive number of seconds, not {timeout}")
     if store_dir is None and graph is not None:
         from kg.rdf.store import is_store
 
@@ -99,35 +99,46 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
         raise OptionError("give exactly one of: a SPARQL string, -f FILE or --named NAME")
     if params and named is None:
         raise OptionError("--param goes with --named; in your own queries write the values in the query")
+    text, bindings, drop = _query_text(sparql, query_file, named, params)
     if store_dir is not None:
-        from kg.rdf.store import check_engine, open_store
+        from kg.rdf.store import store_info
 
-        check_engine(engine)
-        with open_store(store_dir) as opened:
-            result = _run(opened.store, sparql, query_file, named, params, engine)
+        store_info(store_dir)  # a missing or foreign directory: one line, before starting the child
+        source, is_store_dir = store_dir, True
     else:
         assert graph is not None
-        result = _run(resolve_rdf(Path(graph)), sparql, query_file, named, params, engine)
+        source, is_store_dir = resolve_rdf(Path(graph)), False
+    from kg.rdf.runner import run_streamed
+
     fmt = out_format or ("table" if sys.stdout.isatty() else "tsv")
-    click.echo(format_result(result, fmt), nl=fmt not in ("csv", "tsv"))
+    run_streamed(source, is_store=is_store_dir, sparql=text, bindings=bindings, fmt=fmt, drop=drop,
+                 timeout=timeout, out=sys.stdout.buffer)
 
 
-def _run(source: Any, sparql: str | None, query_file: Path | None, named: str | None, params: tuple[str, ...],
-         engine: str) -> QueryResult:
-    """The answer of `kg query` once the source (a graph file or an open store) is known."""
-    from kg.rdf.query import run_named, run_query
+def _query_text(sparql: str | None, query_file: Path | None, named: str | None,
+                params: tuple[str, ...]) -> tuple[str, dict[str, Any], list[str]]:
+    """The query to run, its bindings and the columns to leave out; checked here, so that a bad
+    query is refused before any graph is loaded."""
+    from kg.rdf.query import _binding_terms, check_bindings, check_query, get_named
 
+    bindings: dict[str, Any] = {}
+    drop: list[str] = []
     if named is not None:
-        result = run_named(source, named, _params(params), engine=engine)  # type: ignore[arg-type]
+        shipped = get_named(named)
+        bindings = dict(shipped.bindings(_params(params)))
+        text, drop = shipped.text, list(shipped.params)
+    elif query_file is not None:
+        try:
+            text = query_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read query: {exc.strerror}", source=str(query_file)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the query is not UTF-8 text (byte {exc.start})", source=str(query_file)) from None
     else:
-        if query_file is not None:
-            try:
-                sparql = query_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot read query: {exc.strerror}", source=str(query_file)) from None
         assert sparql is not None
-        result = run_query(source, sparql, engine=engine)  # type: ignore[arg-type]
-    return result
+        text = sparql
+    check_bindings(check_query(text), _binding_terms(bindings))
+    return text, bindings, drop
 
 
 @main.command()

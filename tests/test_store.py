@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import kg.rdf.bulk
 from kg.cli import main
-from kg.errors import GraphError, InputError, OptionError
+from kg.errors import GraphError, InputError
 from kg.rdf.export import RdfFormat, write_rdf
 from kg.rdf.query import list_named, load_store, run_named, run_query
 from kg.rdf.store import (
@@ -126,16 +126,11 @@ def test_kg_load_then_kg_query_store(tmp_path: Path, graph_file: Path) -> None:
     assert as_graph.output == counted.output
 
 
-def test_store_refuses_rdflib_and_updates(tmp_path: Path, graph_file: Path) -> None:
+def test_store_refuses_updates(tmp_path: Path, graph_file: Path) -> None:
     create_store(graph_file, tmp_path / "store")
-    with pytest.raises(OptionError, match="engine 'oxigraph' or 'auto'"):
-        run_named(tmp_path / "store", "top-datasets", engine="rdflib")
     result = CliRunner().invoke(main, ["query", "--store", str(tmp_path / "store"), "DROP ALL"])
     assert result.exit_code == 1
     assert "updates are refused" in result.output
-    result = CliRunner().invoke(main, ["query", "--store", str(tmp_path / "store"), "--engine", "rdflib",
-                                       "--named", "top-datasets"])
-    assert result.exit_code == 1 and "a store is queried with Oxigraph" in result.output
 
 
 # --- atomic loads ---------------------------------------------------------------------------------

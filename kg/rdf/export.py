@@ -1018,12 +1018,19 @@ def load_graph(path: str | os.PathLike[str], *, format: RdfFormat | str | None =
     """
     source = existing_rdf_file(path)
     fmt = RdfFormat.parse(format) if format is not None else RdfFormat.from_path(source)
+    from kg.rdf.offline import NetworkRefused, offline
+
     graph = new_graph()
     try:
-        with warnings.catch_warnings():
+        with offline(), warnings.catch_warnings():
             # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph
             warnings.simplefilter("ignore", DeprecationWarning)
             graph.parse(source, format=fmt.rdflib_name)
+    except NetworkRefused as exc:
+        raise GraphError(f"{path}: {exc}") from None
     except Exception as exc:
+        refused = exc.__context__ if isinstance(exc.__context__, NetworkRefused) else None
+        if refused is not None:  # rdflib wrapped the refusal
+            raise GraphError(f"{path}: {refused}") from None
         raise GraphError(f"{path}: cannot parse as {fmt.label}: {_syntax_message(exc, source, fmt)}") from exc
     return graph

@@ -14,9 +14,12 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import itertools
 import json
 import math
+import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 from kg.errors import FormatError
 from kg.rdf.query import QueryResult, Value
@@ -62,6 +65,31 @@ def _cell(value: Value) -> str:
     return _text(value).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
+# What a terminal may act on: C0/C1 controls (ESC starts escape sequences), bidi and other format
+# characters, line separators, surrogates; and the backslash, so that escapes are unambiguous.
+_UNSAFE = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                     "\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001-\U000e007f]")
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def safe_cell(value: Value) -> str:
+    r"""A value as a table shows it: control, format and bidi characters escaped (\x1b, \u202e),
+    so that nothing in the data can drive the terminal.
+
+    >>> print(safe_cell("a\x1b]0;x\x07 \u202eb\\"))
+    a\x1b]0;x\x07 \u202eb\\
+    """
+    return _UNSAFE.sub(_escape, _text(value))
+
+
 def _width(text: str) -> int:
     return sum(
         0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
@@ -79,8 +107,8 @@ def format_table(result: QueryResult, *, max_width: int = 60) -> str:
     def cut(text: str) -> str:
         return text if _width(text) <= max_width else text[: max_width - 1] + "…"
 
-    header = [cut(c) for c in result.columns]
-    body = [[cut(_cell(v)) for v in row] for row in result.rows]
+    header = [cut(safe_cell(c)) for c in result.columns]
+    body = [[cut(safe_cell(v)) for v in row] for row in result.rows]
     def is_number(value: Value) -> bool:
         return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
@@ -159,3 +187,64 @@ def format_result(result: QueryResult, format: OutputFormat | str = OutputFormat
     if fmt is OutputFormat.TSV:
         return format_tsv(result)
     return format_json(result)
+
+
+TABLE_BLOCK = 1000
+"""Rows a streamed table reads before it sets its column widths."""
+
+
+def stream_result(columns: list[str], rows: Iterable[tuple[Value, ...]],
+                  format: OutputFormat | str = OutputFormat.TABLE) -> Iterator[str]:
+    """The result as chunks of text, made as the rows come, ending with a newline: the same text as
+    `format_result` (plus a final newline for tables and JSON) in bounded memory. A table sets its
+    column widths from its first TABLE_BLOCK rows; later, wider cells push their row out of line.
+
+    >>> rows = [("x", 1), ("y", 2)]
+    >>> "".join(stream_result(["a", "n"], iter(rows), "json")) == format_json(QueryResult(["a", "n"], rows)) + "\\n"
+    True
+    """
+    fmt = OutputFormat.parse(format)
+    rows = iter(rows)
+    if fmt is OutputFormat.TABLE:
+        first = list(itertools.islice(rows, TABLE_BLOCK))
+        table = format_table(QueryResult(columns, first))
+        yield table + "\n"
+        if len(first) < TABLE_BLOCK:
+            return
+        rule = table.split("\n")[1]
+        widths = [len(part) for part in rule.split("  ")]
+        numeric = [all(_is_number(row[i]) for row in first) for i in range(len(columns))]
+        for row in rows:
+            cells = [safe_cell(v) for v in row]
+            cells = [c if _width(c) <= 60 else c[:59] + "…" for c in cells]
+            parts = [(" " * (w - _width(c)) + c) if num else (c + " " * (w - _width(c)))
+                     for c, w, num in zip(cells, widths, numeric, strict=True)]
+            yield "  ".join(parts).rstrip() + "\n"
+    elif fmt is OutputFormat.TSV:
+        yield "\t".join(_cell(c) for c in columns) + "\n"
+        for row in rows:
+            yield "\t".join(_cell(v) for v in row) + "\n"
+    elif fmt is OutputFormat.CSV:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_text(v) for v in row])
+            if out.tell() > 65536:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+    else:
+        started = False
+        for row in rows:
+            obj = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                   for k, v in zip(columns, row, strict=True)}
+            text = json.dumps(obj, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            yield ("[\n  " if not started else ",\n  ") + text
+            started = True
+        yield "\n]\n" if started else "[]\n"
+
+
+def _is_number(value: Value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))

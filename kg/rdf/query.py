@@ -1,26 +1,17 @@
-"""Read-only SPARQL over a kg graph, with real variable bindings and named queries.
+"""Read-only SPARQL over a kg graph, answered by pyoxigraph, with real variable bindings and named
+queries.
 
-Every query is parsed with rdflib's SPARQL parser before it runs on either engine:
+Every query first passes `check_query` (`kg.rdf.guard`): a pure-Python lexer with SPARQL's own
+lexical rules that refuses updates, SERVICE, FROM / FROM NAMED, control characters outside strings
+and queries too deep or too long for the engine. pyoxigraph then parses and runs exactly
+`checked.text`; a syntax error becomes a one-line QueryError with the line and column.
 
-* update requests (INSERT, DELETE, WITH, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) are a
-  different grammar, so they fail to parse as queries and are refused (a text that parses as
-  neither is still refused as an update when a statement starts with one of those keywords, found
-  by a tokenizer that skips strings, comments and IRIs; a literal "delete" is never refused);
-* SERVICE (a remote call) and FROM / FROM NAMED (rdflib would fetch those graphs over the network)
-  are found in the parse tree and refused;
-* a malformed query raises QueryError with the parser's line and column.
-
-Bindings are passed to the engines as bindings (rdflib `initBindings`, pyoxigraph `substitutions`),
-never pasted into the query text, so a value cannot change the query. A string value that starts
-with "http://" or "https://" (this includes every kg resource IRI) and is a valid IRI is bound as an
-IRI; any other string is bound as a plain literal; int, float and bool values become xsd:integer,
-xsd:double and xsd:boolean literals. Both engines follow SEP-0007 substitution: a bound variable
-must be in the query's SELECT clause and in the SELECT clause of every sub-select that uses it
-(the named queries do so; `run_named` then drops those echo columns).
-
-Engine "auto" is pyoxigraph (an in-memory store, bulk-loaded; about 10-50x faster than rdflib on
-the named queries at 1M triples, `benchmarks/query_bench.py`) with rdflib as the fallback when
-pyoxigraph is not installed.
+Bindings are passed to pyoxigraph as `substitutions` (SEP-0007), never pasted into the query text,
+so a value cannot change the query. A string value that starts with "http://" or "https://" (this
+includes every kg resource IRI) and is a valid IRI is bound as an IRI; any other string is bound as a
+plain literal; int, float and bool values become xsd:integer, xsd:double and xsd:boolean literals.
+A bound variable must be in the query's SELECT clause and in the SELECT clause of every sub-select
+that uses it (the named queries do so; `run_named` then drops those echo columns).
 
 Prefixes `kg:`, `dcterms:`, `skos:`, `prov:`, `rdf:`, `rdfs:`, `xsd:`, `paper:`, `claim:`,
 `mention:`, `method:`, `dataset:`, `metric:` and `task:` are predeclared.
@@ -33,36 +24,31 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import pyparsing
-from rdflib import BNode, Graph, URIRef, Variable
+from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
-from rdflib.term import Identifier, Node, _is_valid_uri
+from rdflib.term import Node, _is_valid_uri
 
-from kg.errors import GraphError, OptionError, QueryError
-from kg.rdf.export import RdfFormat, existing_rdf_file, load_graph
+from kg.errors import GraphError, QueryError
+from kg.rdf.export import RdfFormat, existing_rdf_file
+from kg.rdf.guard import (
+    FROM_REFUSED,
+    SERVICE_REFUSED,
+    UPDATE_REFUSED,
+    CheckedQuery,
+    QueryForm,
+    check_query,
+)
 from kg.rdf.namespace import PREFIXES, XSD
 
 if TYPE_CHECKING:
     import pyoxigraph
-    from rdflib.plugins.sparql.sparql import Query
 
-# rdflib.plugins.sparql builds its pyparsing grammar when imported (~0.1 s): it is imported on first
-# use, so that `import kg.rdf` stays cheap.
+__all__ = ["FROM_REFUSED", "SERVICE_REFUSED", "UPDATE_REFUSED", "CheckedQuery", "QueryForm", "check_query"]
 
-Engine = Literal["auto", "oxigraph", "rdflib"]
-ENGINES: tuple[str, ...] = ("auto", "oxigraph", "rdflib")
 Value = str | int | float | bool | None
 BindingValue = str | int | float | bool
-
-UPDATE_REFUSED = "updates are refused: kg query is read-only"
-SERVICE_REFUSED = "SERVICE is refused: kg query answers from the local graph only"
-FROM_REFUSED = "FROM and FROM NAMED are refused: kg query answers from the local graph only"
-
-_UPDATE_WORDS = frozenset(
-    {"INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"}
-)
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -91,182 +77,25 @@ class QueryResult:
 
 # --- checking a query ----------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"""
-      (?P<comment>\#[^\n]*)
-    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                 |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$]\w+)
-    | (?P<pname>[\w.-]*:[\w.:%\\-]*)
-    | (?P<word>[A-Za-z_]\w*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 
+def check_bindings(checked: CheckedQuery, names: Iterable[str]) -> None:
+    """Enforce SEP-0007 substitution rules, with a message that says what to change.
 
-def keywords(sparql: str) -> list[str]:
-    """The bare words of a SPARQL text, upper-cased, outside comments, strings, IRIs, variables and
-    prefixed names.
-
-    >>> keywords('SELECT ?delete WHERE { ?s ex:drop "insert" } # delete')
-    ['SELECT', 'WHERE']
-    """
-    return [m.group("word").upper() for m in _TOKEN.finditer(sparql) if m.lastgroup == "word"]
-
-
-def statement_keywords(sparql: str) -> list[str]:
-    """The first keyword of each `;`-separated statement, after any PREFIX and BASE declarations:
-    what tells an update request (INSERT, DELETE, WITH, LOAD, ...) from a query, even a malformed one.
-
-    >>> statement_keywords("PREFIX ex: <http://x/> SELECT * { ?s ?p 'a;b' } ; drop all")
-    ['SELECT', 'DROP']
-    """
-    found: list[str] = []
-    depth, at_start, skip = 0, True, 0
-    for match in _TOKEN.finditer(sparql):
-        kind, text = match.lastgroup, match.group(0)
-        if kind == "comment" or text.isspace():
-            continue
-        if skip:
-            skip -= 1
-            continue
-        if kind == "other" and text in "{(":
-            depth += 1
-        elif kind == "other" and text in "})":
-            depth -= 1
-        elif kind == "other" and text == ";" and depth <= 0:
-            at_start = True
-            continue
-        if not at_start:
-            continue
-        word = text.upper() if kind == "word" else ""
-        if word == "PREFIX":
-            skip = 2
-        elif word == "BASE":
-            skip = 1
-        else:
-            if word:
-                found.append(word)
-            at_start = False
-    return found
-
-
-def _walk(root: Any) -> Iterator[Any]:
-    """Every node of an rdflib parse tree or algebra expression, depth first."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    def walk(node: Any) -> Iterator[Any]:
-        yield node
-        if isinstance(node, CompValue):
-            for value in node.values():
-                yield from walk(value)
-        elif isinstance(node, pyparsing.ParseResults | list | tuple):
-            for value in node:
-                yield from walk(value)
-
-    return walk(root)
-
-
-def _parse_error(exc: pyparsing.ParseBaseException) -> QueryError:
-    detail = str(exc).split("  (at char")[0]
-    return QueryError(f"malformed query at line {exc.lineno}, column {exc.col}: {detail}")
-
-
-def prepare_query(sparql: str) -> Query:
-    """Parse and check a read-only query; the rdflib `Query` that the rdflib engine runs.
-
-    Raises QueryError for updates, SERVICE, FROM, unknown prefixes and syntax errors.
-
-    >>> prepare_query("SELECT ?s WHERE { ?s kg:uses ?m }").algebra.name
-    'SelectQuery'
-    >>> prepare_query("DELETE WHERE { ?s ?p ?o }")
+    >>> check_bindings(check_query("SELECT ?m WHERE { ?m ?p ?label }"), ["label"])
     Traceback (most recent call last):
     ...
-    kg.errors.QueryError: updates are refused: kg query is read-only
+    kg.errors.QueryError: a bound variable must be selected: add ?label to the SELECT clause
     """
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    try:
-        parsed = parseQuery(sparql)
-    except pyparsing.ParseBaseException as exc:
-        try:
-            parseUpdate(sparql)
-        except pyparsing.ParseBaseException:
-            if set(statement_keywords(sparql)) & _UPDATE_WORDS:
-                raise QueryError(UPDATE_REFUSED) from None
-            if "SERVICE" in keywords(sparql):
-                raise QueryError(SERVICE_REFUSED) from None
-            raise _parse_error(exc) from None
-        except Exception:  # the update grammar accepted it but failed later: still an update
-            raise QueryError(UPDATE_REFUSED) from None
-        raise QueryError(UPDATE_REFUSED) from None
-    for node in _walk(parsed):
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                raise QueryError(SERVICE_REFUSED)
-            if node.name == "DatasetClause":
-                raise QueryError(FROM_REFUSED)
-    try:
-        return translateQuery(parsed, initNs=PREFIXES)
-    except Exception as exc:
-        raise QueryError(f"malformed query: {' '.join(str(exc).split())}") from exc
-
-
-QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
-_FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-                                "DescribeQuery": "DESCRIBE"}
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedQuery:
-    """A query that passed the read-only guard: `text` is exactly what the engine must run (never
-    the text the caller gave, if the guard had to normalise it), `form` its query form."""
-
-    text: str
-    form: QueryForm
-
-
-def check_query(sparql: str) -> CheckedQuery:
-    """The read-only guard every query passes before it runs, in the CLI and the endpoint alike.
-
-    Raises QueryError (UPDATE_REFUSED, SERVICE_REFUSED, FROM_REFUSED or a one-line syntax error).
-
-    >>> check_query("ASK { ?s ?p ?o }").form
-    'ASK'
-    """
-    return CheckedQuery(sparql, _FORMS[str(prepare_query(sparql).algebra.name)])
-
-
-def _variables(node: Any) -> set[Variable]:
-    return {n for n in _walk(node) if isinstance(n, Variable)}
-
-
-def _check_bindings(query: Query, names: Iterable[str]) -> None:
-    """Enforce SEP-0007 substitution rules so that both engines give the same rows."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    wanted = {Variable(name) for name in names}
-    if not wanted:
-        return
-    top = query.algebra
-    present = _variables(top)
-    for var in sorted(wanted):
-        if var not in present:
-            raise QueryError(f"the query has no variable ?{var} to bind")
-    if top.name == "SelectQuery":
-        projected = set(top.get("PV") or ())
-        for var in sorted(wanted - projected):
+    wanted = set(names)
+    for var in sorted(wanted - checked.variables):
+        raise QueryError(f"the query has no variable ?{var} to bind")
+    subselects = list(checked.selects)
+    if checked.form == "SELECT" and subselects and subselects[0].depth == 0:
+        top = subselects.pop(0)
+        for var in sorted(wanted - top.projected if not top.star else set()):
             raise QueryError(f"a bound variable must be selected: add ?{var} to the SELECT clause")
-    subselects = [n for n in _walk(top.p) if isinstance(n, CompValue) and n.name == "Project"]
-    if top.name == "SelectQuery":
-        subselects = subselects[1:]  # the first Project met is the query's own SELECT
     for sub in subselects:
-        inner = _variables(sub.p)
-        for var in sorted(wanted & inner - set(sub.PV)):
+        for var in sorted(wanted & sub.used - sub.projected if not sub.star else set()):
             raise QueryError(
                 f"?{var} is bound but a sub-select uses it without selecting it; add ?{var} to that SELECT"
             )
@@ -347,17 +176,8 @@ def literal_value(lexical: str, datatype: str | None) -> Value:
     return lexical
 
 
-def _rdflib_value(term: Node | None) -> Value:
-    if term is None:
-        return None
-    if isinstance(term, RdfLiteral):
-        return literal_value(str(term), str(term.datatype) if term.datatype else None)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
 def _oxigraph_value(term: Any) -> Value:
+    """The Python value of a pyoxigraph term (see QueryResult)."""
     import pyoxigraph
 
     if term is None:
@@ -375,23 +195,7 @@ def _sorted_rows(rows: Iterable[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
     return sorted(rows, key=lambda row: tuple(repr(v) for v in row))
 
 
-# --- engines -------------------------------------------------------------------------------------
-
-
-def _oxigraph_available() -> bool:
-    try:
-        import pyoxigraph  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _is_store(source: Any) -> bool:
-    if not _oxigraph_available():
-        return False
-    import pyoxigraph
-
-    return isinstance(source, pyoxigraph.Store)
+# --- running a query on pyoxigraph -------------------------------------------------------------
 
 
 def _ox_term(term: Node, blanks: dict[BNode, Any]) -> Any:
@@ -447,51 +251,68 @@ def _store_dir(source: Any) -> bool:
     return is_store(source)
 
 
-def _run_oxigraph(source: Any, sparql: str, terms: Mapping[str, Node]) -> QueryResult:
+_SYNTAX = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def _engine_error(exc: Exception, sparql: str) -> QueryError:
+    """A one-line QueryError for what pyoxigraph raised (syntax errors with line and column)."""
+    message = " ".join(str(exc).split())
+    match = _SYNTAX.match(message)
+    if isinstance(exc, SyntaxError) and match:
+        line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+        if "Prefix not found" in detail:
+            lines = sparql.splitlines()
+            before = lines[line - 1][: column - 1] if line <= len(lines) else ""
+            found = re.search(r"([^\s:{}()<>;,.]*):[^\s]*$", before)
+            name = f" '{found.group(1)}:'" if found else ""
+            detail = f"unknown prefix{name}; declare it with PREFIX (kg's prefixes are predeclared)"
+        elif len(detail) > 200:
+            detail = detail[:200] + "..."
+        return QueryError(f"malformed query at line {line}, column {column}: {detail}")
+    return QueryError(f"query failed: {message}")
+
+
+def stream_query(
+    store: pyoxigraph.Store, checked: CheckedQuery, terms: Mapping[str, Node] | None = None
+) -> tuple[list[str], Iterator[tuple[Value, ...]]]:
+    """Run a checked query on a pyoxigraph store: its columns and an iterator over its rows, made
+    as pyoxigraph finds them (nothing is collected, except by ORDER BY, DISTINCT and the like).
+
+    >>> columns, rows = stream_query(load_store(Graph()), check_query("SELECT ?s { ?s ?p ?o }"))
+    >>> columns, list(rows)
+    (['s'], [])
+    """
     import pyoxigraph
 
-    if not isinstance(source, pyoxigraph.Store) and _store_dir(source):
-        from kg.rdf.store import open_store
-
-        with open_store(source) as opened:  # read-only, for this one query
-            return _run_oxigraph(opened.store, sparql, terms)
-    store = source if isinstance(source, pyoxigraph.Store) else load_store(source)
-    substitutions = {pyoxigraph.Variable(name): _ox_term(term, {}) for name, term in terms.items()}
+    substitutions = {pyoxigraph.Variable(name): _ox_term(term, {}) for name, term in (terms or {}).items()}
     try:
-        answer = store.query(sparql, prefixes=PREFIXES, substitutions=substitutions or None)
+        answer = store.query(checked.text, prefixes=PREFIXES, substitutions=substitutions or None)
     except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
-        raise QueryError(f"query failed on oxigraph: {' '.join(str(exc).split())}") from exc
+        raise _engine_error(exc, checked.text) from None
     if isinstance(answer, pyoxigraph.QueryBoolean):
-        return QueryResult(["ask"], [(bool(answer),)])
+        return ["ask"], iter([(bool(answer),)])
     if isinstance(answer, pyoxigraph.QueryTriples):
-        triples = [
-            (_oxigraph_value(t.subject), _oxigraph_value(t.predicate), _oxigraph_value(t.object))
-            for t in answer
-        ]
-        return QueryResult(["subject", "predicate", "object"], _sorted_rows(triples))
-    columns = [var.value for var in answer.variables]
-    rows = [tuple(_oxigraph_value(solution[var]) for var in answer.variables) for solution in answer]
-    return QueryResult(columns, rows)
+        triples = answer
 
+        def triple_rows() -> Iterator[tuple[Value, ...]]:
+            try:
+                for t in triples:
+                    yield (_oxigraph_value(t.subject), _oxigraph_value(t.predicate), _oxigraph_value(t.object))
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise _engine_error(exc, checked.text) from None
 
-def _run_rdflib(source: Any, query: Query, terms: Mapping[str, Node]) -> QueryResult:
-    if _is_store(source) or _store_dir(source):
-        raise OptionError("a pyoxigraph store can only be queried with engine 'oxigraph' or 'auto'")
-    graph = source if isinstance(source, Graph) else load_graph(source)
-    try:
-        init: dict[str, Identifier] = {k: cast(Identifier, v) for k, v in terms.items()}
-        answer = graph.query(query, initBindings=init)
-    except Exception as exc:
-        raise QueryError(f"query failed on rdflib: {' '.join(str(exc).split())}") from exc
-    if answer.type == "ASK":
-        return QueryResult(["ask"], [(bool(answer.askAnswer),)])
-    if answer.type in ("CONSTRUCT", "DESCRIBE"):
-        assert answer.graph is not None
-        triples = [(_rdflib_value(s), _rdflib_value(p), _rdflib_value(o)) for s, p, o in answer.graph]
-        return QueryResult(["subject", "predicate", "object"], _sorted_rows(triples))
-    variables = list(answer.vars or ())
-    rows = [tuple(_rdflib_value(term) for term in cast(tuple[Node | None, ...], row)) for row in answer]
-    return QueryResult([str(v) for v in variables], rows)
+        return ["subject", "predicate", "object"], triple_rows()
+    solutions = answer
+    variables = list(solutions.variables)
+
+    def solution_rows() -> Iterator[tuple[Value, ...]]:
+        try:
+            for solution in solutions:
+                yield tuple(_oxigraph_value(solution[var]) for var in variables)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise _engine_error(exc, checked.text) from None
+
+    return [var.value for var in variables], solution_rows()
 
 
 def run_query(
@@ -499,14 +320,13 @@ def run_query(
     sparql: str,
     *,
     bindings: Mapping[str, BindingValue] | None = None,
-    engine: Engine = "auto",
 ) -> QueryResult:
     """Answer a read-only SPARQL query over an RDF file, an rdflib graph or a pyoxigraph store.
 
-    `engine="auto"` uses pyoxigraph (fast; the file is bulk-loaded into an in-memory store) and falls
-    back to rdflib when pyoxigraph is not installed. Both engines give the same rows; the order of
-    rows is only defined when the query has ORDER BY. `source` may also be the directory of a
-    persistent store written by `kg load` (`kg.rdf.store`), opened read-only for this query.
+    A file or graph is bulk-loaded into an in-memory pyoxigraph store first; `source` may also be
+    the directory of a persistent store written by `kg load` (`kg.rdf.store`), opened read-only for
+    this query. The order of rows is only defined when the query has ORDER BY; CONSTRUCT and
+    DESCRIBE triples are sorted.
 
     >>> from kg.rdf.export import to_rdf
     >>> import networkx as nx
@@ -516,22 +336,24 @@ def run_query(
     >>> run_query(to_rdf(nxg), q).rows
     [('BERT', 3)]
     >>> q = "SELECT ?label ?m WHERE { ?m skos:prefLabel ?label }"
-    >>> run_query(to_rdf(nxg), q, bindings={"label": "bert"}, engine="rdflib").rows
+    >>> run_query(to_rdf(nxg), q, bindings={"label": "bert"}).rows
     []
     """
-    if engine not in ENGINES:
-        raise OptionError(f"unknown query engine '{engine}'; use {', '.join(ENGINES)}")
-    query = prepare_query(sparql)
+    import pyoxigraph
+
+    checked = check_query(sparql)
     terms = _binding_terms(bindings)
-    _check_bindings(query, terms)
-    chosen = engine
-    if engine == "auto":
-        chosen = "oxigraph" if _oxigraph_available() else "rdflib"
-    if chosen == "oxigraph":
-        if not _oxigraph_available():
-            raise OptionError("engine 'oxigraph' needs pyoxigraph: pip install pyoxigraph")
-        return _run_oxigraph(source, sparql, terms)
-    return _run_rdflib(source, query, terms)
+    check_bindings(checked, terms)
+    if not isinstance(source, pyoxigraph.Store) and _store_dir(source):
+        from kg.rdf.store import open_store
+
+        with open_store(cast(str, source)) as opened:  # read-only, for this one query
+            return run_query(opened.store, sparql, bindings=bindings)
+    store = source if isinstance(source, pyoxigraph.Store) else load_store(source)
+    columns, rows = stream_query(store, checked, terms)
+    if columns == ["subject", "predicate", "object"] and checked.form in ("CONSTRUCT", "DESCRIBE"):
+        return QueryResult(columns, _sorted_rows(rows))
+    return QueryResult(columns, list(rows))
 
 
 # --- named queries -------------------------------------------------------------------------------
@@ -632,8 +454,6 @@ def run_named(
     source: str | os.PathLike[str] | Graph | pyoxigraph.Store,
     name: str,
     params: Mapping[str, BindingValue] | None = None,
-    *,
-    engine: Engine = "auto",
 ) -> QueryResult:
     """Run a named query with its parameters bound; the parameter columns are left out of the result
     (they only echo the values given).
@@ -647,7 +467,7 @@ def run_named(
     """
     query = get_named(name)
     values = query.bindings(params)
-    result = run_query(source, query.text, bindings=values, engine=engine)
+    result = run_query(source, query.text, bindings=values)
     keep = [i for i, column in enumerate(result.columns) if column not in query.params]
     if len(keep) == len(result.columns):
         return result

@@ -69,16 +69,20 @@ def validate(source: Graph | nx.MultiDiGraph | str | os.PathLike[str]) -> list[s
         data = to_rdf(source)
     else:
         data = load_graph(source)
+    from kg.rdf.offline import offline
+
     names = new_graph()  # for compact names of the focus nodes and paths
-    _, results, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes_graph(),
-        ont_graph=ontology_graph(),
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=False,
-        advanced=False,
-    )
+    with offline():  # pySHACL follows no owl:imports (do_owl_imports=False) and fetches nothing
+        _, results, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes_graph(),
+            ont_graph=ontology_graph(),
+            inference="none",
+            abort_on_first=False,
+            allow_warnings=False,
+            advanced=False,
+            do_owl_imports=False,
+        )
     lines: set[str] = set()
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = _name(names, results.value(result, SH.focusNode))

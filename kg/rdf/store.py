@@ -41,7 +41,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import KgError, OptionError
+from kg.errors import KgError
 from kg.rdf.export import RdfFormat, existing_rdf_file
 
 if TYPE_CHECKING:
@@ -459,15 +459,3 @@ def open_store(path: str | os.PathLike[str]) -> OpenStore:
             raise
         return OpenStore(folder, store, store_info(folder), key)
     raise StoreError(f"store {folder} kept changing while being opened (is `kg load --replace` looping?)")
-
-
-def check_engine(engine: str) -> None:
-    """Stores are queried with Oxigraph: OptionError for `engine="rdflib"`.
-
-    >>> check_engine("rdflib")
-    Traceback (most recent call last):
-    ...
-    kg.errors.OptionError: a store is queried with Oxigraph; use --engine auto or oxigraph (rdflib needs a graph file)
-    """
-    if engine == "rdflib":
-        raise OptionError("a store is queried with Oxigraph; use --engine auto or oxigraph (rdflib needs a graph file)")
