@@ -254,7 +254,7 @@ def _store_dir(source: Any) -> bool:
 _SYNTAX = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
-def _engine_error(exc: Exception, sparql: str) -> QueryError:
+def engine_error(exc: Exception, sparql: str) -> QueryError:
     """A one-line QueryError for what pyoxigraph raised (syntax errors with line and column)."""
     message = " ".join(str(exc).split())
     match = _SYNTAX.match(message)
@@ -288,7 +288,7 @@ def stream_query(
     try:
         answer = store.query(checked.text, prefixes=PREFIXES, substitutions=substitutions or None)
     except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
-        raise _engine_error(exc, checked.text) from None
+        raise engine_error(exc, checked.text) from None
     if isinstance(answer, pyoxigraph.QueryBoolean):
         return ["ask"], iter([(bool(answer),)])
     if isinstance(answer, pyoxigraph.QueryTriples):
@@ -299,7 +299,7 @@ def stream_query(
                 for t in triples:
                     yield (_oxigraph_value(t.subject), _oxigraph_value(t.predicate), _oxigraph_value(t.object))
             except (RuntimeError, ValueError, OSError) as exc:
-                raise _engine_error(exc, checked.text) from None
+                raise engine_error(exc, checked.text) from None
 
         return ["subject", "predicate", "object"], triple_rows()
     solutions = answer
@@ -310,7 +310,7 @@ def stream_query(
             for solution in solutions:
                 yield tuple(_oxigraph_value(solution[var]) for var in variables)
         except (RuntimeError, ValueError, OSError) as exc:
-            raise _engine_error(exc, checked.text) from None
+            raise engine_error(exc, checked.text) from None
 
     return [var.value for var in variables], solution_rows()
 

@@ -272,7 +272,9 @@ def run_query(sparql: str, accept: str | None, max_answer: int) -> Answer:
             return not_acceptable(accept, choices)
         answer.serialize(sink, format=offer.format)
     except SyntaxError as exc:
-        return Answer.line(400, f"malformed query: {exc}")
+        from kg.rdf.query import engine_error
+
+        return Answer.line(400, str(engine_error(exc, checked.text)))
     except Exception as exc:
         if sink.too_large:
             return Answer.line(503, f"the answer is over this endpoint's limit of {max_answer:,} bytes; "
