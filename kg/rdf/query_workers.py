@@ -180,7 +180,9 @@ than evaluating them (tens of ms for a named query). Refusals are not remembered
 
 def _watch_parent(parent: int) -> None:
     """End this worker when the server process is gone (killed with SIGKILL, say): pyoxigraph
-    releases the GIL while it evaluates, so this thread runs even during a long query."""
+    releases the GIL while it evaluates, so this thread runs even during a long query. Not
+    `kg.lifetime.die_with_parent`: PR_SET_PDEATHSIG follows the *thread* that started the process,
+    and pebble starts replacement workers from threads of its own."""
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)

@@ -30,20 +30,13 @@ class QueryTimeout(QueryError):
     """The query ran longer than its time limit and was stopped."""
 
 
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def _child(source: str, is_store: bool, sparql: str, bindings: Mapping[str, Any], fmt: str, drop: list[str],
            out_fd: int, status: Connection) -> None:
     """Answer the query and write the formatted rows to `out_fd`; report the outcome on `status`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
+    from kg.lifetime import die_with_parent
+
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    die_with_parent()  # and ignore Ctrl-C: the parent decides, and kills us
     message: str | None = None
     out = open(out_fd, "wb", buffering=65536)
     try:
