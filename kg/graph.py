@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.types import (
+from kg.schema import (
     CLAIM_DATASET,
     CLAIM_METHOD,
     CLAIM_METRIC,
@@ -28,27 +28,10 @@ from kg.types import (
     RELATION_OF_LABEL,
     RELATIONS,
     REPORTS,
-    Claim,
-    Entity,
-    Extraction,
-    Linked,
-    Mention,
-    Paper,
+    claim_node,
+    paper_node,
 )
-
-
-def paper_node(paper_id: str) -> str:
-    """The node id of a paper.
-
-    >>> paper_node("2401.01234")
-    'paper:2401.01234'
-    """
-    return f"paper:{paper_id}"
-
-
-def claim_node(paper_id: str, claim: Claim) -> str:
-    """The node id of a claim: stable, from the paper and the claim's span."""
-    return f"claim:{paper_id}:{claim.field}:{claim.start}-{claim.end}"
+from kg.types import Claim, Entity, Extraction, Linked, Mention, Paper
 
 
 def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extractor: str,
@@ -124,7 +107,7 @@ def _mention_edges(graph: nx.MultiDiGraph, paper_id: str,
 
 
 def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Iterable[Mention]) -> None:
-    cnode = claim_node(paper.id, claim)
+    cnode = claim_node(paper.id, claim.field, claim.start, claim.end)
     text = paper.text(claim.field)
     sentence = text[claim.sentence[0]:claim.sentence[1]] if claim.sentence else ""
     graph.add_node(cnode, kind="Claim", label=claim.text, text=claim.text, value=claim.value, high=claim.high,

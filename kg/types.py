@@ -321,35 +321,3 @@ class Linked:
 
     entities: tuple[Entity, ...]
     extractions: tuple[Extraction, ...]
-
-
-# --- the graph's vocabulary (node kinds, edge relations, attribute names) -------------------------
-
-NodeKind = Literal["Paper", "Method", "Dataset", "Metric", "Task", "Claim"]
-NODE_KINDS: tuple[NodeKind, ...] = ("Paper", "Method", "Dataset", "Metric", "Task", "Claim")
-KIND_OF_LABEL: dict[str, NodeKind] = {
-    "METHOD": "Method",
-    "DATASET": "Dataset",
-    "METRIC": "Metric",
-    "TASK": "Task",
-}
-
-# Edge keys in the nx.MultiDiGraph (also the local names of the ontology's properties).
-PROPOSES = "proposes"          # Paper -> Method: the paper introduces it
-USES = "uses"                  # Paper -> Method
-EVALUATES_ON = "evaluatesOn"   # Paper -> Dataset
-MEASURES = "measures"          # Paper -> Metric
-ADDRESSES = "addresses"        # Paper -> Task
-REPORTS = "reports"            # Paper -> Claim
-CLAIM_METRIC = "claimMetric"   # Claim -> Metric
-CLAIM_DATASET = "claimDataset"  # Claim -> Dataset
-CLAIM_METHOD = "claimMethod"   # Claim -> Method
-RELATIONS: tuple[str, ...] = (
-    PROPOSES, USES, EVALUATES_ON, MEASURES, ADDRESSES, REPORTS, CLAIM_METRIC, CLAIM_DATASET, CLAIM_METHOD,
-)
-RELATION_OF_LABEL: dict[str, str] = {
-    "METHOD": USES,
-    "DATASET": EVALUATES_ON,
-    "METRIC": MEASURES,
-    "TASK": ADDRESSES,
-}

@@ -38,14 +38,8 @@ import networkx as nx
 import numpy as np
 
 from kg.errors import FormatError, GraphError, InputError, OptionError
-from kg.types import (
-    CLAIM_DATASET,
-    CLAIM_METHOD,
-    CLAIM_METRIC,
-    NODE_KINDS,
-)
+from kg.schema import CLAIM_DATASET, CLAIM_METHOD, CLAIM_METRIC, ENTITY_KINDS, NODE_KINDS, paper_node
 
-ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
 DEFAULT_LIMIT = 5000
 """Most nodes `render_html` draws; above it a browser takes too long to be usable."""
 PHYSICS_MAX_NODES = 300
@@ -550,8 +544,8 @@ def _details(full: nx.MultiDiGraph, node: Any, attrs: Mapping[str, Any], counts:
             if targets:
                 out[key] = ", ".join(sorted(str(t) for t in targets))
         papers = [p for p in full.predecessors(node) if full.nodes[p].get("kind") == "Paper"]
-        if not papers and attrs.get("paper_id") is not None and f"paper:{attrs['paper_id']}" in full:
-            papers = [f"paper:{attrs['paper_id']}"]
+        if not papers and attrs.get("paper_id") is not None and paper_node(attrs["paper_id"]) in full:
+            papers = [paper_node(attrs["paper_id"])]
         out["papers"] = papers_of(sorted(papers, key=str))
     return out
 

@@ -365,7 +365,8 @@ def test_a_mention_written_as_a_definition_names_the_claim_by_its_short_form() -
     assert (claim.text, claim.metric, claim.dataset) == ("3.4%", "WER", "WSJ")
     # the claim still reaches the mentions' entities in the graph
     from kg.graph import build_graph
-    from kg.types import CLAIM_DATASET, CLAIM_METRIC, Entity, Extraction, Linked, Paper
+    from kg.schema import CLAIM_DATASET, CLAIM_METRIC
+    from kg.types import Entity, Extraction, Linked, Paper
 
     found = mentions(text, ("word error rate (WER)", R), ("Wall Street Journal corpus (WSJ)", D))
     linked_mentions = tuple(m.with_entity(f"e{i}") for i, m in enumerate(found))

@@ -21,7 +21,7 @@ from kg.rdf.namespace import (
     node_iri,
     paper_iri,
 )
-from kg.types import NODE_KINDS, RELATIONS
+from kg.schema import NODE_KINDS, RELATIONS
 
 
 def ontology() -> Graph:

@@ -52,7 +52,7 @@ from kg.rdf.namespace import (
     mention_iri_str,
     paper_iri_str,
 )
-from kg.types import RELATIONS
+from kg.schema import NODE_KINDS, RELATIONS, paper_id_of
 
 Triple = tuple[URIRef | BNode, URIRef, Node]
 
@@ -62,7 +62,6 @@ ENTITY_CLASSES: dict[str, URIRef] = {
     "Metric": KG.Metric,
     "Task": KG.Task,
 }
-NODE_KINDS = ("Paper", *ENTITY_CLASSES, "Claim")
 
 JSONLD_CONTEXT: dict[str, str] = {
     name: iri for name, iri in PREFIXES.items() if name in {"kg", "dcterms", "skos", "prov", "rdfs", "xsd"}
@@ -406,7 +405,7 @@ Block = tuple[str, Pairs]
 
 def _node_iri(node: str, kind: str, terms: _Terms) -> str:
     if kind == "Paper":
-        return terms.iri(paper_iri_str(node[len("paper:"):] if node.startswith("paper:") else node))
+        return terms.iri(paper_iri_str(paper_id_of(node) or node))
     if kind == "Claim":
         return terms.iri(claim_iri_str(node))
     return terms.iri(entity_iri_str(node))
@@ -415,7 +414,7 @@ def _node_iri(node: str, kind: str, terms: _Terms) -> str:
 def _paper_pairs(node: str, attrs: Mapping[str, Any], t: _Terms) -> Pairs:
     paper_id = attrs.get("paper_id")
     if paper_id is None:
-        paper_id = node[len("paper:"):] if node.startswith("paper:") else node
+        paper_id = paper_id_of(node) or node
     pairs = [(t.type, t.paper), (t.identifier, t.string(paper_id))]
     if attrs.get("title"):
         pairs.append((t.title, t.string(attrs["title"])))

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 import rdflib.namespace
 from rdflib import Namespace, URIRef
 
+from kg.schema import is_claim_node, paper_id_of
+
 ONTOLOGY_IRI = "https://w3id.org/kg-ml/ontology"
 """The IRI of the ontology itself (kg.ttl's owl:Ontology)."""
 KG_NS = ONTOLOGY_IRI + "#"
@@ -288,8 +290,9 @@ def node_iri(node_id: str) -> URIRef:
     >>> node_iri("dataset/cifar-10")
     rdflib.term.URIRef('https://w3id.org/kg-ml/id/dataset/cifar-10')
     """
-    if node_id.startswith("paper:"):
-        return paper_iri(node_id[len("paper:"):])
-    if node_id.startswith("claim:"):
+    paper_id = paper_id_of(node_id)
+    if paper_id is not None:
+        return paper_iri(paper_id)
+    if is_claim_node(node_id):
         return claim_iri(node_id)
     return entity_iri(node_id)

@@ -19,10 +19,9 @@ from rdflib.term import Node
 
 from kg.errors import GraphError
 from kg.rdf.namespace import DCTERMS, KG, PROV, RDF, RDFS, SKOS, XSD, claim_iri
-from kg.types import RELATIONS
+from kg.schema import ENTITY_KINDS, RELATIONS, claim_node, paper_id_of, paper_node
 
-_ENTITY_KINDS: dict[URIRef, str] = {KG.Method: "Method", KG.Dataset: "Dataset", KG.Metric: "Metric",
-                                    KG.Task: "Task"}
+_ENTITY_KINDS: dict[URIRef, str] = {KG[kind]: kind for kind in ENTITY_KINDS}
 _RELATION_OF_IRI: dict[URIRef, str] = {KG[r]: r for r in RELATIONS}
 
 
@@ -73,7 +72,7 @@ def from_rdf(rdf: Graph) -> nx.MultiDiGraph:
     node_of: dict[Node, str] = {}
     for iri in sorted(rdf.subjects(RDF.type, KG.Paper), key=str):
         paper_id = _text(_one(rdf, iri, DCTERMS.identifier)) or str(iri).rsplit("/", 1)[-1]
-        node = f"paper:{paper_id}"
+        node = paper_node(paper_id)
         node_of[iri] = node
         title = _text(_one(rdf, iri, DCTERMS.title)) or ""
         year = _py(_one(rdf, iri, KG.year))
@@ -94,9 +93,9 @@ def from_rdf(rdf: Graph) -> nx.MultiDiGraph:
     for iri in sorted(rdf.subjects(RDF.type, KG.Claim), key=str):
         source = _one(rdf, iri, PROV.wasDerivedFrom)
         source_node = node_of.get(source) if source is not None else None
-        owner = source_node[len("paper:"):] if source_node else None
+        owner = paper_id_of(source_node) if source_node else None
         field, start, end = _text(_one(rdf, iri, KG.field)), _py(_one(rdf, iri, KG.start)), _py(_one(rdf, iri, KG.end))
-        node = f"claim:{owner}:{field}:{start}-{end}"
+        node = claim_node(owner, str(field), start, end) if owner is not None else ""
         if owner is None or claim_iri(node) != iri:
             node = str(iri)
         node_of[iri] = node
@@ -117,10 +116,10 @@ def from_rdf(rdf: Graph) -> nx.MultiDiGraph:
                 or predicate not in _RELATION_OF_IRI:
             continue
         paper = _one(rdf, mention, PROV.wasDerivedFrom)
-        paper_node = node_of.get(paper) if paper is not None else None
+        paper_source = node_of.get(paper) if paper is not None else None
         confidence = _py(_one(rdf, mention, KG.confidence))
         evidence[(node_of[subject], _RELATION_OF_IRI[predicate], node_of[target])].append({
-            "paper": paper_node[len("paper:"):] if paper_node else _text(paper),
+            "paper": (paper_id_of(paper_source) if paper_source else None) or _text(paper),
             "field": _text(_one(rdf, mention, KG.field)),
             "start": _py(_one(rdf, mention, KG.start)),
             "end": _py(_one(rdf, mention, KG.end)),
