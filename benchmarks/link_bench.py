@@ -1,4 +1,4 @@
-"""Linking at scale: `kg.link.link` on a million distinct mention strings, with time and peak RSS.
+"""Linking at scale: `kg.linking.link` on a million distinct mention strings, with time and peak RSS.
 
     python -m benchmarks.link_bench [--strings 1000000] [--per-paper 20] [--near 0.1] [--seed 0]
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="Random seed (default 0).")
     args = parser.parse_args(argv)
 
-    from kg.link import link, load_kb
+    from kg.linking import link, load_kb
 
     started = time.perf_counter()
     strings = mention_strings(args.strings, near=args.near, seed=args.seed)

@@ -110,7 +110,7 @@ def synthetic_graph(n_papers: int, *, seed: int = 0) -> nx.MultiDiGraph:
     >>> sum(1 for _, kind in g.nodes(data="kind") if kind == "Paper")
     5
     """
-    from kg.kb import read_kb
+    from kg.knowledge_base import read_kb
 
     rng = random.Random(seed)
     graph = nx.MultiDiGraph()

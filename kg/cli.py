@@ -219,7 +219,7 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool, fast: bool) -> None:
                 click.echo(f"kg: warning: the shipped tagger was trained on {seen} of these {len(records)} records, "
                            "so these are training-set scores; `kg cv` gives honest ones, --fast the rules alone",
                            err=True)
-        from kg.link import link, load_kb
+        from kg.linking import link, load_kb
 
         linked = link(extract_papers(kg_eval.gold_papers(records), nlp), load_kb())
         predictions = {e.paper_id: e.to_json() for e in linked.extractions}

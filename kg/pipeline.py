@@ -124,7 +124,7 @@ def pipeline_fingerprint(*, fast: bool) -> str:
     Changing any of them changes the fingerprint, so cached records of the old pipeline are not reused.
     """
     from kg.extract import PIPELINE_VERSION
-    from kg.kb import packaged_kb_files
+    from kg.knowledge_base import packaged_kb_files
 
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{'fast' if fast else 'default'}".encode())
     for file in packaged_kb_files():
@@ -286,7 +286,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     """
     from kg.graph import build_graph
     from kg.ingest import read_papers
-    from kg.link import link, load_kb
+    from kg.linking import link, load_kb
     from kg.rdf.export import RdfFormat
 
     if graph_format not in GRAPH_FORMATS:

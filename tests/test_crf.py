@@ -11,7 +11,7 @@ import pytest
 from kg.errors import InputError, KgError
 from kg.extract.crf import FEATURE_GROUPS, FeatureExtractor, bio_spans, rule_tags, word_shape
 from kg.extract.pipeline import build_nlp, extract_papers
-from kg.kb import KBEntry
+from kg.knowledge_base import KBEntry
 from kg.train.crf import bio_tags, crf_sequences, load_settings, train_crf
 from kg.train.cv import cross_validate
 from kg.types import Paper

@@ -20,7 +20,7 @@ from kg.extract.proposals import _CUE, _CUE_WORDS, _cue_ends
 from kg.extract.spans import entities, make_doc, make_span, merge_entities
 from kg.extract.textfold import fold
 from kg.extract.tokenizer import customize_tokenizer
-from kg.kb import read_kb
+from kg.knowledge_base import read_kb
 
 KB = Path(__file__).parent / "fixtures" / "kb_extract.jsonl"
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError, OptionError
-from kg.link import (
+from kg.linking import (
     KBEntry,
     KnowledgeBase,
     UnionFind,

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.kb import KBEntry
+from kg.knowledge_base import KBEntry
 
 FEATURE_GROUPS = ("kb_words", "parentheses", "neighbour_suffixes", "trigram", "exact_word", "rule_shape")
 """Optional feature groups (the word, context and rule features are always on); a model records the

@@ -18,7 +18,7 @@ from kg.extract.known_entities import KnownEntityMatcher
 from kg.extract.numbers import find_quantities
 from kg.extract.patterns import NamePatterns
 from kg.extract.spans import MENTIONS_KEY, entity_mentions, source_text, sync_entities
-from kg.kb import read_kb
+from kg.knowledge_base import read_kb
 
 
 def _make_known_entities(nlp: Language, name: str, kb_paths: list[str] | None) -> KnownEntityMatcher:

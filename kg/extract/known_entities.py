@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 from kg.extract.batching import in_batches
 from kg.extract.heads import DATASET_HEADS
 from kg.extract.spans import make_span, merge_entities
-from kg.kb import KBEntry
+from kg.knowledge_base import KBEntry
 
 _CASED_PREFIX = "="
 """Prefix of the matcher keys of names matched with their case."""

@@ -190,7 +190,7 @@ class _CrfModel:
 
     def __init__(self, path: Path, meta: dict[str, Any], kb_paths: list[str] | None) -> None:
         from kg.extract.crf import FEATURE_GROUPS, CrfTagger, FeatureExtractor
-        from kg.kb import read_kb
+        from kg.knowledge_base import read_kb
 
         model = path / str(meta.get("model_file", "crf.model"))
         if not model.is_file():

@@ -31,7 +31,7 @@ from operator import itemgetter
 
 from kg.errors import OptionError
 from kg.linking.cluster import UnionFind, fuzzy_pairs
-from kg.linking.kb import KnowledgeBase
+from kg.linking.kb_index import KnowledgeBase
 from kg.linking.normalise import KeyVariants, key_variants, slug
 from kg.types import LABELS, Entity, Extraction, Label, Linked, Mention
 

@@ -82,7 +82,7 @@ def crf_sequences(records: Sequence[Mapping[str, Any]], *, methods_from_rules: b
     from kg.extract.crf import FeatureExtractor, rule_tags
     from kg.extract.pipeline import build_nlp
     from kg.extract.spans import entities, make_doc
-    from kg.kb import read_kb
+    from kg.knowledge_base import read_kb
     from kg.train.corpus import FIELDS, gold_labels
 
     rules = build_nlp(fast=True)

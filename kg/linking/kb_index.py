@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from kg.kb import KBEntry, read_kb
+from kg.knowledge_base import KBEntry, read_kb
 from kg.linking.normalise import KeyVariants, digit_signature, key_variants, normalise
 from kg.types import LABELS, Label
 
