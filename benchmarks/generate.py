@@ -236,7 +236,7 @@ def _pick_sentence(rng: random.Random, sentences: Sequence[Sentence]) -> Sentenc
 
 def write_corpus(n: int, path: Path, *, seed: int = 0, source: Path | None = None) -> int:
     """Writes `n` synthetic papers to `path` as JSON Lines (atomically); returns n."""
-    from kg.io import atomic_write
+    from kg.atomic import atomic_write
 
     with atomic_write(path) as out:
         for paper in generate(n, seed=seed, source=load_source(source)):

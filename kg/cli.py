@@ -133,8 +133,8 @@ def read(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool) 
     Example:
       kg read ../shared/corpus -o papers.jsonl
     """
+    from kg.atomic import atomic_write
     from kg.ingest import read_papers
-    from kg.io import atomic_write
     from kg.targets import refuse_overwriting_inputs
 
     refuse_overwriting_inputs(output, inputs)
@@ -168,10 +168,10 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     Example:
       kg extract examples/abstracts.jsonl -o records.jsonl
     """
+    from kg.atomic import atomic_write
     from kg.extract import build_nlp, extract_papers
     from kg.extract.limits import warn_long
     from kg.ingest import read_papers
-    from kg.io import atomic_write
     from kg.targets import output_target, refuse_overwriting_inputs
 
     refuse_overwriting_inputs(output, inputs)

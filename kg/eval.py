@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.ingest.records import json_type
-from kg.io import read_jsonl
+from kg.jsonl import read_jsonl
 from kg.types import LABELS, Paper
 
 Span = tuple[str, int, int, str]  # field, start, end, label

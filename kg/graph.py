@@ -31,7 +31,7 @@ from kg.schema import (
     claim_node,
     paper_node,
 )
-from kg.types import Claim, Entity, Extraction, Linked, Mention, Paper
+from kg.types import MAX_TEXT_CHARS, Claim, Entity, Extraction, Linked, Mention, Paper
 
 
 def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extractor: str,
@@ -170,8 +170,6 @@ def stats(graph: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
     >>> stats(nx.MultiDiGraph())["nodes"]["Paper"]
     0
     """
-    from kg.extract.limits import MAX_TEXT_CHARS
-
     nodes: Counter[str] = Counter(data.get("kind", "?") for _, data in graph.nodes(data=True))
     edges: Counter[str] = Counter(key for _, _, key in graph.edges(keys=True))
     out: dict[str, dict[str, int]] = {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},

@@ -1,6 +1,6 @@
 """Temporary folders that a killed run left behind, removed by the next run, and never one in use.
 
-kg writes a set of outputs into a staging folder (`.kg-staging-*`, `kg.io.staged_outputs`) and
+kg writes a set of outputs into a staging folder (`.kg-staging-*`, `kg.atomic.staged_outputs`) and
 loads a store into `STORE.tmp-*` (`kg.rdf.store.create_store`), and removes them when it ends, even
 on Ctrl-C, SIGTERM or an error. A SIGKILL (or a power cut) leaves them: tens of MB each. A process
 that makes such a folder `claim`s it, holding an exclusive `flock` on the file `LOCK_NAME` inside it

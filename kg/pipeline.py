@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from kg.atomic import atomic_write, staged_outputs
+from kg.background import BackgroundProcess
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
 from kg.extract.limits import warn_long
 from kg.ingest.records import json_type
-from kg.io import BackgroundProcess, atomic_write, read_jsonl, staged_outputs
+from kg.jsonl import read_jsonl
 from kg.targets import check_build_folder, locked_folder
 from kg.types import Extraction, Linked, Paper
 

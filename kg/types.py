@@ -16,6 +16,8 @@ ClaimKind = Literal["score", "improvement", "reduction", "speedup", "size", "oth
 
 LABELS: tuple[Label, ...] = ("METHOD", "DATASET", "METRIC", "TASK")
 FIELDS: tuple[Field, ...] = ("title", "abstract")
+MAX_TEXT_CHARS = 100_000
+"""The most characters of one field (title, abstract) that extraction reads (`kg.extract.limits`)."""
 CLAIM_KINDS: tuple[ClaimKind, ...] = ("score", "improvement", "reduction", "speedup", "size", "other")
 
 

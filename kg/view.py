@@ -654,7 +654,7 @@ def render_html(graph: nx.MultiDiGraph, path: str | Path, *, focus: str | None =
     >>> out.nodes, out.edges, "<b>On BERT" in out.path.read_text(encoding="utf-8")
     (2, 1, False)
     """
-    from kg.io import atomic_write
+    from kg.atomic import atomic_write
 
     page, result = page_html(graph, focus=focus, hops=hops, types=types, top=top, min_papers=min_papers,
                              limit=limit, title=title, physics=physics, seed=seed)

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.errors import InputError, Problem
 from kg.ingest import detect_format, read_papers
-from kg.ingest._io import MAX_LINE
+from kg.textio import MAX_LINE
 from kg.types import Paper
 
 ROOT = Path(__file__).resolve().parents[1]

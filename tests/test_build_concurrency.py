@@ -16,9 +16,9 @@ import pytest
 
 import kg.pipeline as pipeline
 import kg.rdf.export
+from kg.background import BackgroundProcess, in_background
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import KgError
-from kg.io import BackgroundProcess, in_background
 from kg.pipeline import build
 from kg.types import Extraction, Mention, Paper
 

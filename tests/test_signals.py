@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from kg.io import STAGING_PREFIX
+from kg.atomic import STAGING_PREFIX
 from kg.leftovers import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_sigkill_of_a_build_leaves_no_process_holding_its_output(tmp_path: Path)
 _HOLD_STAGE = """
 import sys, time
 from pathlib import Path
-from kg.io import staged_outputs
+from kg.atomic import staged_outputs
 with staged_outputs(Path(sys.argv[1])) as stage:
     (stage / "graph.json").write_text("half")
     print(stage.name, flush=True)

@@ -19,10 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from kg.errors import Problem
-from kg.types import FIELDS, Paper
+from kg.types import FIELDS, MAX_TEXT_CHARS, Paper
 
-MAX_TEXT_CHARS = 100_000
-"""Characters of a title or abstract that are extracted; the rest of a longer one is left out."""
 _CUT_WINDOW = 1000  # how far back from the limit a space is looked for
 
 

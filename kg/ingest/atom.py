@@ -15,9 +15,9 @@ from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_binary, sniff_encoding, text_stream
 from kg.ingest.ids import paper_id
 from kg.ingest.records import check_paper, normalise_date
+from kg.textio import Input, OnProblem, as_input, open_binary, sniff_encoding, text_stream
 from kg.types import Paper
 
 _ARXIV_ABS = re.compile(r"^https?://(?:export\.)?arxiv\.org/abs/")

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_lines
 from kg.ingest.ids import paper_id
 from kg.ingest.records import check_paper, normalise_date
+from kg.textio import Input, OnProblem, as_input, open_lines
 from kg.types import Paper
 
 _ENTRY = re.compile(r"@\s*([A-Za-z][\w:-]*)\s*([{(])")

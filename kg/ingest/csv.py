@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines
 from kg.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, paper_from_record
+from kg.textio import Input, OnProblem, as_input, bad_text, open_lines
 from kg.types import Paper
 
 _FIELD_LIMIT = 2**31 - 1  # the default (131,072 characters) is less than a long abstract

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.ingest._io import HEAD_SIZE, Input, as_input, decode_head, read_head
 from kg.ingest.jsondoc import WRAPPER_KEYS
 from kg.ingest.listing import ABSTRACT_MIN_WORDS, CHROME, GLUED_CHROME, is_chrome
 from kg.ingest.records import ABSTRACT_KEYS, TITLE_KEYS
+from kg.textio import HEAD_SIZE, Input, as_input, decode_head, read_head
 
 FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "bibtex", "text")
 EXTENSIONS = {

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kg.errors import Problem
-from kg.ingest._io import MAX_LINE, Input, OnProblem, as_input, open_text
 from kg.ingest.records import json_type, paper_from_record
+from kg.textio import MAX_LINE, Input, OnProblem, as_input, open_text
 from kg.types import Paper
 
 WRAPPER_KEYS = frozenset({"papers", "data", "records"})

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, open_lines
 from kg.ingest.records import json_type, paper_from_record
+from kg.textio import Input, OnProblem, as_input, open_lines
 from kg.types import Paper
 
 

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.ingest.ids import paper_id
 from kg.ingest.records import normalise_date
+from kg.textio import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.types import Paper
 
 CHROME = ("Get trending papers in your email inbox once a day!", "Get trending papers in your email inbox!",

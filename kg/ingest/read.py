@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import FormatError, InputError, Problem
-from kg.ingest._io import Input, OnProblem, as_input
 from kg.ingest.atom import read_atom
 from kg.ingest.bibtex import read_bibtex
 from kg.ingest.csv import read_csv, read_tsv
@@ -17,6 +16,7 @@ from kg.ingest.jsondoc import read_json
 from kg.ingest.jsonl import read_jsonl
 from kg.ingest.listing import read_listing
 from kg.ingest.text import read_text
+from kg.textio import Input, OnProblem, as_input
 from kg.types import Paper
 
 Reader = Callable[[str | Path | Input, OnProblem], Iterator[Paper]]

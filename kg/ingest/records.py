@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from kg.errors import Problem
-from kg.ingest._io import OnProblem, bad_text
 from kg.ingest.ids import paper_id
+from kg.textio import OnProblem, bad_text
 from kg.types import Paper
 
 ID_KEYS = ("id", "paper_id", "paperid", "arxiv_id", "arxivid", "doi")

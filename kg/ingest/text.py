@@ -7,8 +7,8 @@ from itertools import chain
 from pathlib import Path
 
 from kg.errors import Problem
-from kg.ingest._io import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.ingest.ids import paper_id
+from kg.textio import Input, OnProblem, as_input, bad_text, open_lines, strip_newline
 from kg.types import Paper
 
 

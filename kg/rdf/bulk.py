@@ -2,7 +2,7 @@
 
 pyoxigraph's `Store.bulk_load` runs in Rust and never returns to Python until it is done, so in the
 `kg load` process Ctrl-C and SIGTERM would wait for the whole load (minutes on a large graph).
-`bulk_load` runs it in a `kg.io.BackgroundProcess` instead, which dies with kg (even a SIGKILLed
+`bulk_load` runs it in a `kg.background.BackgroundProcess` instead, which dies with kg (even a SIGKILLed
 kg: `kg.lifetime.die_with_parent`) and which kg kills when it is interrupted; the caller then
 removes the half-loaded directory.
 """
@@ -25,7 +25,7 @@ def bulk_load(folder: Path, source: Path, fmt: str, label: str, target: Path) ->
     Raises GraphError when the file does not parse, KgError when it cannot be loaded, and
     KeyboardInterrupt (Ctrl-C, or `kg.lifetime.Terminated` for SIGTERM) at once, having killed the load.
     """
-    from kg.io import BackgroundProcess
+    from kg.background import BackgroundProcess
 
     with BackgroundProcess(preload="pyoxigraph") as process, \
             process.run(_load, [], str(folder), str(source), fmt, label, str(target)):

@@ -35,8 +35,8 @@ import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.atomic import atomic_write
 from kg.errors import FormatError, GraphError, InputError
-from kg.io import atomic_write
 from kg.rdf.namespace import (
     DCTERMS,
     ID_BASE,
