@@ -77,3 +77,9 @@ WORKERS ?= 2
 ## make bench SIZES=1000,10000,100000. Link benchmark: python -m benchmarks.link_bench --strings 1000000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.build_bench --sizes $(SIZES) --workers $(WORKERS) --fast-too
+
+.PHONY: golden
+
+## Rebuild tests/golden/ (the outputs tests/test_golden.py holds kg to) after a change meant to change them.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden_outputs
