@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,11 +264,6 @@ def _prediction(obj: Any) -> dict[str, Any]:
     _check_spans(obj, "entities", label=False)
     _check_spans(obj, "claims", label=False)
     return obj
-
-
-def label_counts(gold: Iterable[Mapping[str, Any]]) -> Counter[str]:
-    """How many gold mentions each label has."""
-    return Counter(str(e["label"]) for g in gold for e in g["entities"])
 
 
 def linking_scores(gold: Sequence[Mapping[str, Any]], predictions: Mapping[str, Mapping[str, Any]],
