@@ -77,3 +77,9 @@ WORKERS ?= 2
 ## make bench SIZES=1000,10000,100000. Link benchmark: python -m benchmarks.link_bench --strings 1000000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.build_bench --sizes $(SIZES) --workers $(WORKERS) --fast-too
+
+.PHONY: docs
+
+## Regenerate docs/cli.md, the CLI reference, from the commands' --help (cog; a test fails when it is stale).
+docs: $(STAMP)
+	$(BIN)/cog -r docs/cli.md
