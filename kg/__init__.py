@@ -32,6 +32,8 @@ Composed from the stages:
 - `kg.rdf.inputs.resolve_rdf`: the RDF file of a build folder; `kg.rdf.inputs.prepare_query`: a
   query from text, a .rq file or a name with its parameters, checked before any graph is loaded
   (`kg query`, `kg validate`, `kg load`).
+- `kg.rdf.serving.serve_store`: the SPARQL endpoint of a store in the foreground until Ctrl-C or
+  SIGTERM (`kg serve`).
 - `kg.eval.evaluate`: precision, recall and F1 of extraction records against gold records.
 - `kg.train.inputs.training_files`, `kg.train.crf.train_crf` (`kg train`) and
   `kg.train.cv.cross_validate` (`kg cv`): training kg's tagger and cross-validating it.

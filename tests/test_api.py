@@ -155,3 +155,34 @@ def test_training_files_without_gold_is_one_message(monkeypatch: pytest.MonkeyPa
     gold = tmp_path / "g.jsonl"
     assert training_files([gold]) == ([gold], [tmp_path])
     assert training_files([gold], [EXAMPLES], silver=False) == ([gold], [])
+
+
+def test_serve_store_answers_until_sigterm_and_says_so(tmp_path: Path) -> None:
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    from kg.rdf.store import create_store
+
+    (tmp_path / "g.nt").write_text('<http://x/a> <http://x/b> "c" .\n', encoding="utf-8")
+    create_store(tmp_path / "g.nt", tmp_path / "store")
+    code = ("import sys\nfrom kg.rdf.serving import serve_store\nif __name__ == '__main__':\n"
+            f"    serve_store({str(tmp_path / 'store')!r}, port=0, quiet=True, say=lambda l: print(l, flush=True))\n")
+    script = tmp_path / "serve.py"
+    script.write_text(code, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith(f"serving {tmp_path / 'store'} (") and line.rstrip().endswith("(Ctrl-C stops)")
+        url = line.split(" at ")[1].split(" ")[0]
+        query = urllib.parse.urlencode({"query": "SELECT ?o WHERE { ?s ?p ?o }"})
+        with urllib.request.urlopen(f"{url}?{query}", timeout=60) as answer:
+            assert json.load(answer)["results"]["bindings"][0]["o"]["value"] == "c"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert proc.stdout.read() == "stopped\n"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -5,7 +5,6 @@ over `kg.rdf`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -185,33 +184,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: in
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:7878/sparql
     """
-    import signal
-    import threading
+    from kg.rdf.serving import serve_store
 
-    from kg.rdf.server import is_loopback, log_to_stderr, make_server
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: the store is released
-
-    log_to_stderr(quiet)
-    server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running,
-                         max_wait=max_wait, max_connections=max_connections, quiet=quiet)
-    try:
-        if not is_loopback(host):
-            click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "
-                       f"{server.server_address[1]} can query the store", err=True)
-        click.echo(f"kg: serving {store_dir} ({server.opened.info.describe()}) at {server.url} "
-                   "(Ctrl-C stops)", err=True)
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, stop)  # uvicorn raises it again once it has stopped
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        click.echo("kg: stopped", err=True)
-    finally:
-        server.server_close()
+    serve_store(store_dir, host=host, port=port, timeout=timeout, max_running=max_running, max_wait=max_wait,
+                max_connections=max_connections, quiet=quiet, say=lambda line: click.echo(f"kg: {line}", err=True))
