@@ -83,3 +83,9 @@ bench: $(STAMP)
 ## Rebuild tests/golden/ (the outputs tests/test_golden.py holds kg to) after a change meant to change them.
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden_outputs
+
+.PHONY: docs
+
+## Regenerate docs/cli.md, the CLI reference, from the commands' --help (cog; a test fails when it is stale).
+docs: $(STAMP)
+	$(BIN)/cog -r docs/cli.md

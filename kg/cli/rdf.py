@@ -1,41 +1,15 @@
-"""The RDF commands of `kg`: SPARQL queries and SHACL validation over a graph that `kg build` wrote,
-and persistent SPARQL stores (`kg load`) served over HTTP (`kg serve`)."""
+"""`kg query`, `kg validate`, `kg load` and `kg serve`: SPARQL queries and SHACL validation over a
+graph that `kg build` wrote, and persistent SPARQL stores (`kg load`) served over HTTP (`kg serve`),
+over `kg.rdf`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from kg.cli import _friendly, main
-from kg.errors import InputError, OptionError
-
-RDF_SUFFIXES = (".ttl", ".nt", ".jsonld")
-
-
-def resolve_rdf(path: Path) -> Path:
-    """The RDF file itself, or the graph.ttl/.nt/.jsonld inside a build folder."""
-    if path.is_dir():
-        for suffix in RDF_SUFFIXES:
-            candidate = path / f"graph{suffix}"
-            if candidate.exists():
-                return candidate
-        raise InputError("no graph.ttl, graph.nt or graph.jsonld in this folder; run `kg build` first",
-                         source=str(path))
-    if not path.exists():
-        raise InputError("no such graph file; give a file or folder that `kg build` wrote", source=str(path))
-    return path
-
-
-def _params(pairs: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise OptionError(f"--param takes key=value, got {pair!r}")
-        out[key.strip()] = value
-    return out
+from kg.cli.app import friendly, main
+from kg.errors import OptionError
 
 
 @main.command()
@@ -52,7 +26,7 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Output format (default: table on a terminal, TSV otherwise).")
 @click.option("--timeout", "timeout", type=float, default=None, metavar="SECONDS",
               help="Stop the query after SECONDS (default: no limit; Ctrl-C stops it at any time).")
-@_friendly
+@friendly
 def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_file: Path | None,
           named: str | None, params: tuple[str, ...], list_queries: bool, out_format: str | None,
           timeout: float | None) -> None:
@@ -74,6 +48,7 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
     import math
     import sys
 
+    from kg.rdf.inputs import prepare_query, resolve_rdf
     from kg.rdf.query import list_named
 
     if list_queries:
@@ -94,12 +69,7 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
         sparql = sparql if sparql is not None else graph  # `kg query --store DIR 'SELECT ...'`
     elif graph is None:
         raise OptionError("give the graph to query (a file or folder `kg build` wrote), --store DIR, or --list")
-    given = sum(x is not None for x in (sparql, query_file, named))
-    if given != 1:
-        raise OptionError("give exactly one of: a SPARQL string, -f FILE or --named NAME")
-    if params and named is None:
-        raise OptionError("--param goes with --named; in your own queries write the values in the query")
-    text, bindings, drop = _query_text(sparql, query_file, named, params)
+    prepared = prepare_query(sparql=sparql, file=query_file, named=named, params=params)
     if store_dir is not None:
         from kg.rdf.store import store_info
 
@@ -111,39 +81,13 @@ def query(graph: str | None, sparql: str | None, store_dir: Path | None, query_f
     from kg.rdf.runner import run_streamed
 
     fmt = out_format or ("table" if sys.stdout.isatty() else "tsv")
-    run_streamed(source, is_store=is_store_dir, sparql=text, bindings=bindings, fmt=fmt, drop=drop,
-                 timeout=timeout, out=sys.stdout.buffer)
-
-
-def _query_text(sparql: str | None, query_file: Path | None, named: str | None,
-                params: tuple[str, ...]) -> tuple[str, dict[str, Any], list[str]]:
-    """The query to run, its bindings and the columns to leave out; checked here, so that a bad
-    query is refused before any graph is loaded."""
-    from kg.rdf.query import _binding_terms, check_bindings, check_query, get_named
-
-    bindings: dict[str, Any] = {}
-    drop: list[str] = []
-    if named is not None:
-        shipped = get_named(named)
-        bindings = dict(shipped.bindings(_params(params)))
-        text, drop = shipped.text, list(shipped.params)
-    elif query_file is not None:
-        try:
-            text = query_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read query: {exc.strerror}", source=str(query_file)) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"the query is not UTF-8 text (byte {exc.start})", source=str(query_file)) from None
-    else:
-        assert sparql is not None
-        text = sparql
-    check_bindings(check_query(text), _binding_terms(bindings))
-    return text, bindings, drop
+    run_streamed(source, is_store=is_store_dir, sparql=prepared.text, bindings=prepared.bindings, fmt=fmt,
+                 drop=prepared.drop, timeout=timeout, out=sys.stdout.buffer)
 
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path))
-@_friendly
+@friendly
 def validate(graph: Path) -> None:
     """Check a graph against kg's SHACL shapes (ontology/shapes.ttl) and list every violation.
 
@@ -153,6 +97,7 @@ def validate(graph: Path) -> None:
     Example:
       kg validate out/demo/graph.ttl
     """
+    from kg.rdf.inputs import resolve_rdf
     from kg.rdf.shacl import validate as shacl_validate
 
     problems = shacl_validate(resolve_rdf(graph))
@@ -169,7 +114,7 @@ def validate(graph: Path) -> None:
               help="Directory of the store to create (new or empty; see --replace).")
 @click.option("--replace", is_flag=True,
               help="Replace the store if DIR already holds one (refused while a kg serve or kg query reads it).")
-@_friendly
+@friendly
 def load(graph: Path, store_dir: Path, replace: bool) -> None:
     """Bulk-load a graph (.nt, .ttl or .jsonld, or the folder `kg build` wrote) into a persistent
     Oxigraph store, for fast `kg query --store` and `kg serve` on large graphs.
@@ -183,6 +128,7 @@ def load(graph: Path, store_dir: Path, replace: bool) -> None:
       kg load out/corpus --store out/corpus-store
       kg query --store out/corpus-store --named top-datasets
     """
+    from kg.rdf.inputs import resolve_rdf
     from kg.rdf.store import create_store
 
     info = create_store(resolve_rdf(graph), store_dir, replace=replace)
@@ -221,7 +167,7 @@ def _at_least_one(ctx: click.Context, param: click.Parameter, value: int) -> int
 @click.option("--max-connections", default=1000, show_default=True, type=int, callback=_at_least_one,
               help="Connections served at once; beyond them clients get 503.")
 @click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
-@_friendly
+@friendly
 def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: int, max_wait: float,
           max_connections: int, quiet: bool) -> None:
     """Answer SPARQL 1.1 Protocol queries over HTTP at /sparql from a store that `kg load` wrote.
@@ -238,33 +184,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_running: in
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:7878/sparql
     """
-    import signal
-    import threading
+    from kg.rdf.serving import serve_store
 
-    from kg.rdf.server import is_loopback, log_to_stderr, make_server
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: the store is released
-
-    log_to_stderr(quiet)
-    server = make_server(store_dir, host=host, port=port, timeout=timeout, max_running=max_running,
-                         max_wait=max_wait, max_connections=max_connections, quiet=quiet)
-    try:
-        if not is_loopback(host):
-            click.echo(f"kg: warning: listening on {host}: anyone who can reach this machine on port "
-                       f"{server.server_address[1]} can query the store", err=True)
-        click.echo(f"kg: serving {store_dir} ({server.opened.info.describe()}) at {server.url} "
-                   "(Ctrl-C stops)", err=True)
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, stop)  # uvicorn raises it again once it has stopped
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        click.echo("kg: stopped", err=True)
-    finally:
-        server.server_close()
+    serve_store(store_dir, host=host, port=port, timeout=timeout, max_running=max_running, max_wait=max_wait,
+                max_connections=max_connections, quiet=quiet, say=lambda line: click.echo(f"kg: {line}", err=True))
