@@ -13,21 +13,11 @@ from view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_gr
 
 from kg.cli import main
 from kg.errors import FormatError, GraphError, InputError, OptionError
-from kg.pipeline import write_node_link
+from kg.graph_io import load_any_graph, write_node_link
 from kg.rdf.export import to_rdf, write_rdf
 from kg.rdf.to_nx import from_rdf
-from kg.view import (
-    PHYSICS_MAX_NODES,
-    _size,
-    find_node,
-    layout,
-    load_any_graph,
-    page_html,
-    paper_counts,
-    parse_types,
-    render_html,
-    select,
-)
+from kg.view import PHYSICS_MAX_NODES, find_node, layout, page_html, paper_counts, parse_types, render_html, select
+from kg.view.page import _size
 
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
 
