@@ -1,13 +1,9 @@
 """The NetworkX graph of papers, entities and claims, built from linked extractions. Pure: no I/O.
 
-Nodes and their attributes (`kind` tells the node type):
-- Paper  `paper:<id>`: label, paper_id, title, abstract, date, year, authors, source, url
-- Method / Dataset / Metric / Task `<entity id>`: label (canonical name), aliases, paper_count, kb_id
-- Claim `claim:<paper id>:<field>:<start>-<end>`: label, text, value, high, unit, claim_kind, sentence,
-  paper_id, field, start, end
-Edges are keyed by relation (`proposes`, `uses`, `evaluatesOn`, `measures`, `addresses`, `reports`,
-`claimMetric`, `claimDataset`, `claimMethod`); each keeps its evidence: a list of
-{paper, field, start, end, text, extractor, confidence}, one per supporting mention.
+The graph follows the contract of `kg.schema`: a Paper node `paper:<id>` (`PaperAttrs`), a Method /
+Dataset / Metric / Task node per entity id (`EntityAttrs`), a Claim node per claim (`ClaimAttrs`),
+edges keyed by relation, each with the evidence of every supporting mention (`EdgeAttrs`,
+`Evidence`). Graph files are written and read by `kg.graph_io`.
 """
 
 from __future__ import annotations
@@ -28,6 +24,9 @@ from kg.schema import (
     RELATION_OF_LABEL,
     RELATIONS,
     REPORTS,
+    EntityAttrs,
+    Evidence,
+    PaperAttrs,
     claim_node,
     paper_node,
 )
@@ -35,12 +34,12 @@ from kg.types import MAX_TEXT_CHARS, Claim, Entity, Extraction, Linked, Mention,
 
 
 def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extractor: str,
-              confidence: float) -> dict[str, Any]:
+              confidence: float) -> Evidence:
     return {"paper": paper_id, "field": field, "start": start, "end": end, "text": text,
             "extractor": extractor, "confidence": round(float(confidence), 4)}
 
 
-def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, *evidence: dict[str, Any]) -> None:
+def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, *evidence: Mapping[str, Any]) -> None:
     """Adds the edge with this evidence, or adds the evidence to the edge already there."""
     if graph.has_edge(u, v, key=relation):
         graph.edges[u, v, relation]["evidence"].extend(evidence)
@@ -50,8 +49,9 @@ def _add_edge(graph: nx.MultiDiGraph, u: str, v: str, relation: str, *evidence: 
 
 def add_entity(graph: nx.MultiDiGraph, entity: Entity) -> None:
     """Adds (or replaces) an entity node."""
-    graph.add_node(entity.id, kind=KIND_OF_LABEL[entity.label], label=entity.name, aliases=list(entity.aliases),
-                   paper_count=entity.paper_count, kb_id=entity.kb_id)
+    attrs: EntityAttrs = {"kind": KIND_OF_LABEL[entity.label], "label": entity.name, "aliases": list(entity.aliases),
+                          "paper_count": entity.paper_count, "kb_id": entity.kb_id}
+    graph.add_node(entity.id, **attrs)
 
 
 def add_paper(graph: nx.MultiDiGraph, paper: Paper, extraction: Extraction | None) -> None:
@@ -61,9 +61,10 @@ def add_paper(graph: nx.MultiDiGraph, paper: Paper, extraction: Extraction | Non
     """
     node = paper_node(paper.id)
     new = node not in graph
-    graph.add_node(node, kind="Paper", label=paper.title or paper.id, paper_id=paper.id, title=paper.title,
-                   abstract=paper.abstract, date=paper.date, year=paper.year, authors=list(paper.authors),
-                   source=paper.source, url=paper.url)
+    attrs: PaperAttrs = {"kind": "Paper", "label": paper.title or paper.id, "paper_id": paper.id,
+                         "title": paper.title, "abstract": paper.abstract, "date": paper.date, "year": paper.year,
+                         "authors": list(paper.authors), "source": paper.source, "url": paper.url}
+    graph.add_node(node, **attrs)
     if extraction is None:
         return
     for (target, relation), evidence in _mention_edges(graph, paper.id, extraction).items():
@@ -76,13 +77,13 @@ def add_paper(graph: nx.MultiDiGraph, paper: Paper, extraction: Extraction | Non
 
 
 def _mention_edges(graph: nx.MultiDiGraph, paper_id: str,
-                   extraction: Extraction) -> dict[tuple[str, str], list[dict[str, Any]]]:
+                   extraction: Extraction) -> dict[tuple[str, str], list[Evidence]]:
     """The paper's edges to the entities its mentions name, in the order first named, each with the
     evidence of every mention (collected first, so that each edge is added to the graph once)."""
     proposed = {extraction.mentions[i].entity_id for i in extraction.proposes if i < len(extraction.mentions)}
     nodes = graph.nodes
     relations: dict[str, str] = {}
-    edges: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    edges: dict[tuple[str, str], list[Evidence]] = {}
     for mention in extraction.mentions:
         eid = mention.entity_id
         if eid is None:
@@ -91,7 +92,7 @@ def _mention_edges(graph: nx.MultiDiGraph, paper_id: str,
         if relation is None:
             if eid not in graph:
                 continue
-            kind = nodes[eid]["kind"]
+            kind: str = nodes[eid]["kind"]
             relation = RELATION_OF_LABEL[kind.upper()]
             if eid in proposed and kind == "Method":
                 relation = PROPOSES
@@ -170,12 +171,12 @@ def stats(graph: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
     >>> stats(nx.MultiDiGraph())["nodes"]["Paper"]
     0
     """
-    nodes: Counter[str] = Counter(data.get("kind", "?") for _, data in graph.nodes(data=True))
+    nodes: Counter[str] = Counter(kind for _, kind in graph.nodes(data="kind"))
     edges: Counter[str] = Counter(key for _, _, key in graph.edges(keys=True))
     out: dict[str, dict[str, int]] = {"nodes": {k: nodes.get(k, 0) for k in NODE_KINDS},
                                       "edges": {r: edges.get(r, 0) for r in RELATIONS}}
-    cut = sum(1 for _, data in graph.nodes(data=True) if data.get("kind") == "Paper"
-              and max(len(data.get("title") or ""), len(data.get("abstract") or "")) > MAX_TEXT_CHARS)
+    cut = sum(1 for _, data in graph.nodes(data=True) if data["kind"] == "Paper"
+              and max(len(data["title"]), len(data["abstract"])) > MAX_TEXT_CHARS)
     if cut:  # papers of which only the first MAX_TEXT_CHARS characters of a field were extracted
         out["extraction"] = {"papers cut to the length limit": cut}
     return out

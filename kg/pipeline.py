@@ -25,6 +25,8 @@ from kg.background import BackgroundProcess
 from kg.cache import BuildCache, read_record, record_key, record_text
 from kg.errors import FormatError, InputError, OptionError, Problem
 from kg.extract.limits import warn_long
+from kg.graph_io import GRAPH_FORMATS, write_node_link
+from kg.graph_io import read_node_link as read_node_link  # the build's readers import it from here
 from kg.ingest.records import json_type
 from kg.jsonl import read_jsonl
 from kg.targets import check_build_folder, locked_folder
@@ -33,7 +35,6 @@ from kg.types import Extraction, Linked, Paper
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
-GRAPH_FORMATS = ("json", "graphml")
 
 
 @dataclass
@@ -67,57 +68,6 @@ def write_records(records: Iterable[Extraction], path: str | Path) -> int:
             out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
             n += 1
     return n
-
-
-def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "json") -> None:
-    """Writes the graph as NetworkX node-link JSON or GraphML (`kg.graphml`: lists and strings XML cannot
-    hold as JSON text)."""
-    if fmt == "json":
-        with atomic_write(path) as out:
-            _write_node_link_json(graph, out)
-    elif fmt == "graphml":
-        from kg.graphml import write_graphml
-
-        with atomic_write(path, mode="wb", encoding=None) as out:
-            write_graphml(graph, out)  # type: ignore[arg-type]
-    else:
-        raise FormatError(f"unknown graph format {fmt!r}; use {', '.join(GRAPH_FORMATS)}")
-
-
-def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
-    """Streams what `json.dump(nx.node_link_data(graph, edges="edges"), sort_keys=True)` writes, a
-    thousand nodes or edges at a time: json.dump encodes with the pure-Python encoder and needs the
-    whole document in memory, one C encoder call per batch of rows does not (4x faster on a
-    10k-paper graph, and no encoder set up per row)."""
-    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-    def items(rows: Iterable[dict[str, Any]]) -> None:
-        separator = ""
-        for batch in _batched(rows, 1000):
-            out.write(separator + encode(batch)[1:-1])  # a list's items, joined by ", " as json.dump does
-            separator = ", "
-
-    out.write(f'{{"directed": {encode(graph.is_directed())}, "edges": [')
-    items({**attrs, "source": u, "target": v, "key": key}
-          for u, targets in graph.adjacency() for v, keyed in targets.items() for key, attrs in keyed.items())
-    out.write(f'], "graph": {encode(graph.graph)}, "multigraph": {encode(graph.is_multigraph())}, "nodes": [')
-    items({**attrs, "id": node} for node, attrs in graph.nodes(data=True))
-    out.write("]}")
-
-
-def read_node_link(path: str | Path) -> nx.MultiDiGraph:
-    """A graph written by `write_node_link` in JSON form."""
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise InputError(f"cannot read graph: {exc.strerror}", source=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not a node-link JSON graph: {exc.msg}", source=str(path), line=exc.lineno) from None
-    graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
-    if not isinstance(graph, nx.MultiDiGraph):  # pragma: no cover - node_link_graph honours multigraph
-        graph = nx.MultiDiGraph(graph)
-    return graph
 
 
 def pipeline_fingerprint(*, fast: bool) -> str:

@@ -149,3 +149,7 @@ class EdgeAttrs(TypedDict):
 
     relation: str
     evidence: list[Evidence]
+
+
+NodeAttrs = PaperAttrs | EntityAttrs | ClaimAttrs
+"""The attributes of any node; `kind` tells which (`if attrs["kind"] == "Paper":` narrows it)."""

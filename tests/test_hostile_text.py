@@ -103,7 +103,7 @@ def test_graphml_is_well_formed_and_reads_back_exactly(value: str, tmp_path: Pat
 
     import networkx as nx
 
-    from kg.graphml import read_graphml, write_graphml
+    from kg.graph_io import read_graphml, write_graphml
 
     graph = nx.MultiDiGraph()
     graph.add_node(f"paper:{value}", kind="Paper", title=value, abstract=value, authors=[value, "B"])
@@ -136,7 +136,7 @@ def test_kg_view_reads_the_graphml_of_a_hostile_abstract(tmp_path: Path) -> None
     assert built.exit_code == 0, built.output
     viewed = runner.invoke(main, ["view", str(out / "graph.graphml"), "-o", str(tmp_path / "view.html")])
     assert viewed.exit_code == 0, viewed.output
-    from kg.graphml import read_graphml
+    from kg.graph_io import read_graphml
 
     titles = [a.get("title") for _, a in read_graphml(out / "graph.graphml").nodes(data=True) if a["kind"] == "Paper"]
     assert titles == ["Ctl\x01 title\x1b[31m"]

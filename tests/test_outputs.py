@@ -52,8 +52,9 @@ def system_devices() -> Iterator[None]:
 
 def _graph(folder: Path) -> Path:
     g = nx.MultiDiGraph()
-    g.add_node("paper:p1", kind="Paper", paper_id="p1", title="On BERT")
-    g.add_node("method/bert", kind="Method", label="BERT", aliases=[], paper_count=1)
+    g.add_node("paper:p1", kind="Paper", label="On BERT", paper_id="p1", title="On BERT", abstract="", date=None,
+               year=None, authors=[], source="", url=None)  # every attribute kg.schema guarantees: kg view checks
+    g.add_node("method/bert", kind="Method", label="BERT", aliases=[], paper_count=1, kb_id=None)
     g.add_edge("paper:p1", "method/bert", key="uses", relation="uses", evidence=[])
     path = folder / "graph.json"
     write_node_link(g, path)

@@ -13,21 +13,11 @@ from view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_gr
 
 from kg.cli import main
 from kg.errors import FormatError, GraphError, InputError, OptionError
-from kg.pipeline import write_node_link
+from kg.graph_io import load_any_graph, write_node_link
 from kg.rdf.export import to_rdf, write_rdf
 from kg.rdf.to_nx import from_rdf
-from kg.view import (
-    PHYSICS_MAX_NODES,
-    _size,
-    find_node,
-    layout,
-    load_any_graph,
-    page_html,
-    paper_counts,
-    parse_types,
-    render_html,
-    select,
-)
+from kg.view import PHYSICS_MAX_NODES, find_node, layout, page_html, paper_counts, parse_types, render_html, select
+from kg.view.page import _size
 
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
 
@@ -270,6 +260,28 @@ def test_loading_errors_say_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text(json.dumps(nx.node_link_data(nx.path_graph(2), edges="edges")))
     with pytest.raises(GraphError, match="has kind None"):
         load_any_graph(tmp_path / "other.json")
+
+
+def test_a_loaded_graph_is_checked_against_the_contract_once(tmp_path: Path) -> None:
+    graph = hostile_graph()
+    del graph.nodes["method/bert"]["aliases"]
+    write_node_link(graph, tmp_path / "graph.json")
+    with pytest.raises(GraphError, match=r"graph.json: node 'method/bert' \(Method\): aliases: Field required"):
+        load_any_graph(tmp_path / "graph.json")
+    graph = hostile_graph()
+    graph.nodes["paper:p2"]["year"] = "2024"
+    write_node_link(graph, tmp_path / "graph.json")
+    with pytest.raises(GraphError, match=r"node 'paper:p2' \(Paper\): year: Input should be a valid integer"):
+        load_any_graph(tmp_path / "graph.json")
+    graph = hostile_graph()
+    graph.edges["paper:p3", "method/bert", "uses"]["evidence"] = "none"
+    write_node_link(graph, tmp_path / "graph.json")
+    with pytest.raises(GraphError, match=r"edge 'paper:p3' -> 'method/bert' \(uses\): evidence"):
+        load_any_graph(tmp_path / "graph.json")
+    # GraphML cannot hold None: what is missing and may be None reads back as None
+    write_node_link(hostile_graph(), tmp_path / "graph.graphml", fmt="graphml")
+    loaded = load_any_graph(tmp_path / "graph.graphml")
+    assert loaded.nodes["paper:p2"]["url"] is None and loaded.nodes["method/bert"]["kb_id"] is None
 
 
 # --- the command ---------------------------------------------------------------------------------

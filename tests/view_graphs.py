@@ -7,6 +7,7 @@ import random
 import networkx as nx
 
 from kg.graph import build_graph
+from kg.schema import ENTITY_KINDS, RELATION_OF_LABEL, REPORTS, claim_node, paper_node
 from kg.types import Claim, Entity, Extraction, Linked, Mention, Paper
 
 IMG_TITLE = "<img src=x onerror=alert(1)>"
@@ -62,8 +63,8 @@ def sized_graph(n_nodes: int, *, seed: int = 0) -> nx.MultiDiGraph:
     count, and claims; plus the hostile graph's papers, so that hostile text is drawn among many nodes."""
     graph = hostile_graph()
     rng = random.Random(seed)
-    kinds = ("Method", "Dataset", "Metric", "Task")
-    relation = {"Method": "uses", "Dataset": "evaluatesOn", "Metric": "measures", "Task": "addresses"}
+    kinds = ENTITY_KINDS
+    relation = {kind: RELATION_OF_LABEL[kind.upper()] for kind in kinds}
     rest = n_nodes - graph.number_of_nodes()
     n_papers, n_entities = max(1, rest // 8), max(4, rest * 4 // 10)
     n_claims = rest - n_papers - n_entities
@@ -75,22 +76,22 @@ def sized_graph(n_nodes: int, *, seed: int = 0) -> nx.MultiDiGraph:
         entities.append(node)
     papers = []
     for p in range(n_papers):
-        node = f"paper:gen-{p}"
+        node = paper_node(f"gen-{p}")
         graph.add_node(node, kind="Paper", label=f"Generated paper {p}", paper_id=f"gen-{p}",
                        title=f"Generated paper {p}", abstract="Text.", date=None, year=None, authors=[],
                        source="test", url=None)
-        papers.append(node)
+        papers.append(f"gen-{p}")
     for i, entity in enumerate(entities):
         for paper in {papers[i % n_papers], rng.choice(papers)}:
             key = relation[graph.nodes[entity]["kind"]]
-            graph.add_edge(paper, entity, key=key, relation=key, evidence=[])
+            graph.add_edge(paper_node(paper), entity, key=key, relation=key, evidence=[])
     for c in range(n_claims):
         paper = papers[c % n_papers]
-        node = f"claim:{paper[6:]}:abstract:{c}-{c + 1}"
+        node = claim_node(paper, "abstract", c, c + 1)
         graph.add_node(node, kind="Claim", label=f"{c}%", text=f"{c}%", value=float(c), high=None, unit="%",
-                       claim_kind="score", sentence=f"It reaches {c}%.", paper_id=paper[6:], field="abstract",
+                       claim_kind="score", sentence=f"It reaches {c}%.", paper_id=paper, field="abstract",
                        start=c, end=c + 1)
-        graph.add_edge(paper, node, key="reports", relation="reports", evidence=[])
+        graph.add_edge(paper_node(paper), node, key=REPORTS, relation=REPORTS, evidence=[])
     for entity in entities:
         graph.nodes[entity]["paper_count"] = len(set(graph.predecessors(entity)))
     assert graph.number_of_nodes() == n_nodes

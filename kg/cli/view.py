@@ -46,8 +46,9 @@ def view(graph: Path, output: Path | None, focus: str | None, hops: int, types: 
       kg view out/demo/graph.ttl --focus ImageNet --hops 2 -o imagenet.html
       kg view out/corpus --types Method,Dataset --top 200 -o top.html
     """
+    from kg.graph_io import GRAPH_SUFFIXES, load_any_graph
     from kg.targets import output_target, refuse_overwriting_inputs
-    from kg.view import GRAPH_SUFFIXES, load_any_graph, render_html
+    from kg.view import render_html
 
     if output is None:
         output = graph / "graph.html" if graph.is_dir() else graph.with_suffix(".html")
