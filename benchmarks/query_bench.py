@@ -495,7 +495,7 @@ def _rdflib_query(graph: Any, name: str, values: dict[str, Any], out: Connection
 
 def _rdflib_worker(path: str, params: dict[str, dict[str, Any]], limit: float, out: Connection) -> None:
     """Parse the file with rdflib, then run each named query in a forked child killed after `limit` s."""
-    from kg.rdf.export import load_graph
+    from kg.rdf.read import load_graph
 
     _warm_up()
     start = time.perf_counter()

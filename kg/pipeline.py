@@ -289,7 +289,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     from kg.graph import build_graph
     from kg.ingest import read_papers
     from kg.linking import link, load_kb
-    from kg.rdf.export import RdfFormat
+    from kg.rdf import formats as rdf_formats
 
     if graph_format not in GRAPH_FORMATS:
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
@@ -297,7 +297,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         raise OptionError("--workers must be at least 1")
     if dask is not None and workers > 1:
         raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
-    rdf = RdfFormat.parse(rdf_format)
+    rdf = rdf_formats.rdf_format(rdf_format)
     out = Path(outdir)
     check_build_folder(out, [*inputs, *([records] if records is not None else [])],
                        [CACHE_NAME, *(p.name for p in _output_paths(out, graph_format=graph_format, rdf=rdf,
@@ -382,7 +382,7 @@ def _collector_paused(pause: bool = True) -> Iterator[None]:
 def _output_paths(out: Path, *, graph_format: str, rdf: Any, html: bool) -> dict[str, Path]:
     """Where a build writes each output."""
     outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
-               "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
+               "rdf": out / f"graph.{rdf.file_extension}", "stats": out / "stats.json"}
     if html:
         outputs["html"] = out / "graph.html"
     return outputs

@@ -111,7 +111,7 @@ def load_any_graph(path: str | Path) -> nx.MultiDiGraph:
 
         graph = read_graphml(source)
     elif suffix in (".ttl", ".nt", ".jsonld"):
-        from kg.rdf.export import load_graph
+        from kg.rdf.read import load_graph
         from kg.rdf.to_nx import from_rdf
 
         graph = from_rdf(load_graph(source))

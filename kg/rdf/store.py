@@ -42,7 +42,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import KgError
-from kg.rdf.export import RdfFormat, existing_rdf_file
+from kg.rdf.formats import existing_rdf_file, rdf_format, rdf_format_of
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -85,7 +85,7 @@ class StoreInfo:
         """One line for messages: how many triples from which file, when."""
         count = f"{self.triples:,} triples" if self.triples is not None else "an unknown number of triples"
         source = f" from {self.source}" if self.source else ""
-        label = f" ({RdfFormat.parse(self.format).label})" if self.format else ""
+        label = f" ({rdf_format(self.format).name})" if self.format else ""
         when = f", loaded {self.loaded_at}" if self.loaded_at else ""
         took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
         return f"{count}{source}{label}{when}{took}"
@@ -283,7 +283,7 @@ def create_store(
     graph: str | os.PathLike[str],
     store: str | os.PathLike[str],
     *,
-    format: RdfFormat | str | None = None,
+    format: pyoxigraph.RdfFormat | str | None = None,
     replace: bool = False,
 ) -> StoreInfo:
     """Bulk-load an RDF file (kg's .ttl, .nt or .jsonld) into a new persistent store at `store`.
@@ -312,7 +312,7 @@ use --replace to load .../g.nt in its place
 
     source = existing_rdf_file(graph)
     target = Path(store)
-    fmt = RdfFormat.parse(format) if format is not None else RdfFormat.from_path(source)
+    fmt = rdf_format(format) if format is not None else rdf_format_of(source)
     existing = _existing_store(target, source, replace=replace)
     parent = target.parent
     try:
@@ -324,13 +324,13 @@ use --replace to load .../g.nt in its place
         raise StoreError(f"cannot create the store {target}: {exc.strerror or exc}") from exc
     try:
         start = time.perf_counter()
-        triples = bulk_load(tmp, source, fmt.value, fmt.label, target)  # in a process that Ctrl-C stops
+        triples = bulk_load(tmp, source, fmt.file_extension, fmt.name, target)  # in a process that Ctrl-C stops
         seconds = time.perf_counter() - start
         kg_version, ox_version = _versions()
         info = StoreInfo(
             target,
             source=str(source.resolve()),
-            format=fmt.value,
+            format=fmt.file_extension,
             triples=triples,
             loaded_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=round(seconds, 3),
