@@ -61,10 +61,7 @@ def _ref(iri: str | URIRef) -> str:
 
 
 _XSD_INTEGER = f"^^<{XSD.integer}>"
-_XSD_DOUBLE = f"^^<{XSD.double}>"
-_XSD_DATE = f"^^<{XSD.date}>"
-_XSD_ANYURI = f"^^<{XSD.anyURI}>"
-_XSD_STRING_IRI = str(XSD.string)
+
 
 def double_lexical(value: float) -> str:
     """The xsd:double lexical form kg writes: Python's shortest repr, INF, -INF or NaN.
