@@ -1,4 +1,5 @@
-"""Turn the NetworkX graph of kg/graph.py into RDF, write it to files and read it back.
+"""The RDF form of the NetworkX graph of kg/graph.py: the mapping, one subject at a time, its terms
+rendered as text by `kg.rdf.terms` (written to files by `kg.rdf.export`).
 
 The mapping (ontology/kg.ttl documents every term):
 
