@@ -14,7 +14,7 @@ One run does everything:
 2. writes it as N-Triples with `kg.rdf.export.write_rdf` (streamed, no rdflib graph built);
 3. in a child process, loads the file into an in-memory pyoxigraph store (`kg.rdf.query.load_store`)
    and runs every named query with `kg.rdf.query.run_named` (median of `--repeat` runs);
-4. in another child process, parses it with rdflib (`Graph.parse`, through `kg.rdf.export.load_graph`)
+4. in another child process, parses it with rdflib (`Graph.parse`, through `kg.rdf.read.load_graph`)
    and runs every named query once with plain rdflib, as a comparison baseline (kg itself no longer
    has a rdflib engine): `Graph.query(text, initNs=PREFIXES, initBindings=...)`, the values bound as
    the terms of `kg.rdf.bindings.binding_term`. Each query runs in a forked grandchild that is killed

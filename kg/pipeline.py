@@ -410,7 +410,8 @@ def _write_outputs(graph: nx.MultiDiGraph, linked: Linked, paths: dict[str, Path
     from kg.graph import stats
     from kg.rdf.export import graph_parts, write_rdf, write_rdf_parts
 
-    with writer.run(write_rdf_parts, graph_parts(graph), paths["rdf"], format=rdf.file_extension) if writer is not None \
+    with writer.run(write_rdf_parts, graph_parts(graph), paths["rdf"],
+                    format=rdf.file_extension) if writer is not None \
             else contextlib.nullcontext():
         write_records(linked.extractions, paths["records"])
         write_node_link(graph, paths["graph"], fmt=graph_format)
