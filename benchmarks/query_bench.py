@@ -14,10 +14,10 @@ One run does everything:
 2. writes it as N-Triples with `kg.rdf.export.write_rdf` (streamed, no rdflib graph built);
 3. in a child process, loads the file into an in-memory pyoxigraph store (`kg.rdf.query.load_store`)
    and runs every named query with `kg.rdf.query.run_named` (median of `--repeat` runs);
-4. in another child process, parses it with rdflib (`Graph.parse`, through `kg.rdf.export.load_graph`)
+4. in another child process, parses it with rdflib (`Graph.parse`, through `kg.rdf.read.load_graph`)
    and runs every named query once with plain rdflib, as a comparison baseline (kg itself no longer
    has a rdflib engine): `Graph.query(text, initNs=PREFIXES, initBindings=...)`, the values bound as
-   the terms of `kg.rdf.query.binding_term`. Each query runs in a forked grandchild that is killed
+   the terms of `kg.rdf.bindings.binding_term`. Each query runs in a forked grandchild that is killed
    after `--limit` seconds (reported as ">limit"), so one slow query cannot hang the run;
 5. with `--store`, also bulk-loads the file into a persistent store (`kg.rdf.store.create_store`) and
    times the queries on it opened read-only, which is what `kg query --store` and `kg serve` do.
@@ -423,7 +423,7 @@ def _rdflib_value(term: Any) -> Any:
     """A rdflib term as the Python value kg gives (as kg's former rdflib engine converted it)."""
     from rdflib import BNode, Literal
 
-    from kg.rdf.query import literal_value
+    from kg.rdf.bindings import literal_value
 
     if term is None:
         return None
@@ -437,8 +437,9 @@ def _rdflib_value(term: Any) -> Any:
 def _run_rdflib(graph: Any, name: str, values: dict[str, Any]) -> dict[str, Any]:
     """A named query on plain rdflib (`Graph.query`, rdflib's own parser; no kg guard), with the
     values bound as `binding_term` makes them and the parameter columns dropped as `run_named` does."""
+    from kg.rdf.bindings import binding_term
     from kg.rdf.namespace import PREFIXES
-    from kg.rdf.query import binding_term, get_named
+    from kg.rdf.query import get_named
 
     named = get_named(name)
     terms = {var: binding_term(value) for var, value in named.bindings(values).items()}
@@ -495,7 +496,7 @@ def _rdflib_query(graph: Any, name: str, values: dict[str, Any], out: Connection
 
 def _rdflib_worker(path: str, params: dict[str, dict[str, Any]], limit: float, out: Connection) -> None:
     """Parse the file with rdflib, then run each named query in a forked child killed after `limit` s."""
-    from kg.rdf.export import load_graph
+    from kg.rdf.read import load_graph
 
     _warm_up()
     start = time.perf_counter()

@@ -84,7 +84,7 @@ def with_values(text: str, values: dict[str, Any]) -> str:
     >>> with_values("SELECT ?d WHERE { ?x ?y ?d VALUES ?y { <http://x/> } }", {"d": "CIFAR-10"})
     'SELECT ?d WHERE { VALUES ?d { "CIFAR-10" } ?x ?y ?d VALUES ?y { <http://x/> } }'
     """
-    from kg.rdf.query import binding_term
+    from kg.rdf.bindings import binding_term
 
     block = " ".join(f"VALUES ?{name} {{ {binding_term(value).n3()} }}" for name, value in values.items())
     if not block:

@@ -223,7 +223,7 @@ def load_any_graph(path: str | Path) -> nx.MultiDiGraph:
 
 
 def _read_rdf(source: Path) -> nx.MultiDiGraph:
-    from kg.rdf.export import load_graph
+    from kg.rdf.read import load_graph
     from kg.rdf.to_nx import from_rdf
 
     return from_rdf(load_graph(source))

@@ -239,7 +239,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
     from kg.graph import build_graph
     from kg.ingest import read_papers
     from kg.linking import link, load_kb
-    from kg.rdf.export import RdfFormat
+    from kg.rdf import formats as rdf_formats
 
     if graph_format not in GRAPH_FORMATS:
         raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
@@ -247,7 +247,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
         raise OptionError("--workers must be at least 1")
     if dask is not None and workers > 1:
         raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
-    rdf = RdfFormat.parse(rdf_format)
+    rdf = rdf_formats.rdf_format(rdf_format)
     out = Path(outdir)
     check_build_folder(out, [*inputs, *([records] if records is not None else [])],
                        [CACHE_NAME, *(p.name for p in _output_paths(out, graph_format=graph_format, rdf=rdf,
@@ -332,7 +332,7 @@ def _collector_paused(pause: bool = True) -> Iterator[None]:
 def _output_paths(out: Path, *, graph_format: str, rdf: Any, html: bool) -> dict[str, Path]:
     """Where a build writes each output."""
     outputs = {"records": out / "records.jsonl", "graph": out / f"graph.{graph_format}",
-               "rdf": out / f"graph.{rdf.value}", "stats": out / "stats.json"}
+               "rdf": out / f"graph.{rdf.file_extension}", "stats": out / "stats.json"}
     if html:
         outputs["html"] = out / "graph.html"
     return outputs
@@ -360,7 +360,8 @@ def _write_outputs(graph: nx.MultiDiGraph, linked: Linked, paths: dict[str, Path
     from kg.graph import stats
     from kg.rdf.export import graph_parts, write_rdf, write_rdf_parts
 
-    with writer.run(write_rdf_parts, graph_parts(graph), paths["rdf"], format=rdf) if writer is not None \
+    with writer.run(write_rdf_parts, graph_parts(graph), paths["rdf"],
+                    format=rdf.file_extension) if writer is not None \
             else contextlib.nullcontext():
         write_records(linked.extractions, paths["records"])
         write_node_link(graph, paths["graph"], fmt=graph_format)

@@ -11,8 +11,8 @@ from rdflib import Graph
 
 from kg.cli import main
 from kg.pipeline import build, read_node_link
-from kg.rdf.export import load_graph
 from kg.rdf.query import run_named
+from kg.rdf.read import load_graph
 from kg.rdf.shacl import validate
 
 ROOT = Path(__file__).resolve().parents[1]

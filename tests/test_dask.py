@@ -19,7 +19,7 @@ import dask  # noqa: E402
 from kg.distributed import connect, extract_with_dask, map_partitions  # noqa: E402
 from kg.errors import KgError  # noqa: E402
 from kg.pipeline import build  # noqa: E402
-from kg.rdf.export import load_graph  # noqa: E402
+from kg.rdf.read import load_graph  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "abstracts.jsonl"
 CHUNKS = [[{"id": "a1"}, {"id": "a2"}], [{"id": "b1"}, {"id": "b2"}, {"id": "b3"}]]

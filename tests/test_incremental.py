@@ -11,7 +11,7 @@ import pytest
 
 import kg.pipeline as pipeline
 from kg.pipeline import build, read_node_link
-from kg.rdf.export import load_graph
+from kg.rdf.read import load_graph
 from kg.types import Extraction, Paper
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import GraphError
-from kg.rdf.export import load_graph
+from kg.rdf.read import load_graph
 
 KG = str(Path(sys.executable).parent / "kg")
 

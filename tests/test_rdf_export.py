@@ -12,16 +12,22 @@ import pyoxigraph
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyoxigraph import RdfFormat
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import DCTERMS, XSD
 from rdflib.term import _is_valid_uri
 
 from kg.errors import FormatError, GraphError, InputError, KgError
-from kg.rdf.export import RdfFormat, iter_triples, load_graph, nt_term, to_rdf, write_rdf
-from kg.rdf.namespace import DCTERMS, KG, XSD, paper_iri
+from kg.rdf.export import write_rdf
+from kg.rdf.formats import RDF_FORMATS, rdf_format, rdf_format_of
+from kg.rdf.mapping import iter_triples, to_rdf
+from kg.rdf.namespace import KG, paper_iri
+from kg.rdf.read import load_graph
+from kg.rdf.terms import nt_term
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
-FORMATS = list(RdfFormat)
+FORMATS = list(RDF_FORMATS)
 
 
 def small_graph() -> nx.MultiDiGraph:
@@ -68,25 +74,25 @@ def test_export_is_deterministic() -> None:
     assert set(a) == set(b)
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=[f.value for f in FORMATS])
+@pytest.mark.parametrize("fmt", FORMATS, ids=[f.file_extension for f in FORMATS])
 def test_round_trip(tmp_path: Path, fmt: RdfFormat) -> None:
-    path = write_rdf(small_graph(), tmp_path / f"small.{fmt.value}", format=fmt)
+    path = write_rdf(small_graph(), tmp_path / f"small.{fmt.file_extension}", format=fmt)
     assert_isomorphic(load_graph(path), to_rdf(small_graph()))
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=[f.value for f in FORMATS])
+@pytest.mark.parametrize("fmt", FORMATS, ids=[f.file_extension for f in FORMATS])
 def test_files_parse_with_pyoxigraph_too(tmp_path: Path, fmt: RdfFormat) -> None:
-    path = write_rdf(small_graph(), tmp_path / f"small.{fmt.value}", format=fmt)
-    oxformat = pyoxigraph.RdfFormat.from_extension(fmt.value)
+    path = write_rdf(small_graph(), tmp_path / f"small.{fmt.file_extension}", format=fmt)
+    oxformat = pyoxigraph.RdfFormat.from_extension(fmt.file_extension)
     assert len(set(pyoxigraph.parse(path=str(path), format=oxformat))) == len(to_rdf(small_graph()))
 
 
 def test_write_accepts_an_rdflib_graph_and_format_names(tmp_path: Path) -> None:
     rdf = to_rdf(small_graph())
     for name in ("turtle", "nt", "json-ld"):
-        fmt = RdfFormat.parse(name)
-        path = write_rdf(rdf, tmp_path / f"g.{fmt.value}", format=name)
+        fmt = rdf_format(name)
+        path = write_rdf(rdf, tmp_path / f"g.{fmt.file_extension}", format=name)
         assert_isomorphic(load_graph(path), rdf)
 
 
@@ -120,9 +126,9 @@ def test_write_under_a_file_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_unknown_format() -> None:
     with pytest.raises(FormatError, match=r"^unknown RDF format 'x'; use ttl, nt, jsonld$"):
-        RdfFormat.parse("x")
+        rdf_format("x")
     with pytest.raises(FormatError, match=r"\.ttl, \.nt or \.jsonld"):
-        RdfFormat.from_path("graph.rdf")
+        rdf_format_of("graph.rdf")
 
 
 def test_unknown_kind_or_relation_is_a_graph_error() -> None:
@@ -234,9 +240,9 @@ def test_hostile_text_round_trips_in_every_format(tmp_path: Path, graph: nx.Mult
                 assert _is_valid_uri(term), term
                 assert not any(c.isspace() or c in '<>"{}|\\^`' for c in term), term
     for fmt in FORMATS:
-        path = write_rdf(graph, tmp_path / f"h.{fmt.value}", format=fmt)
+        path = write_rdf(graph, tmp_path / f"h.{fmt.file_extension}", format=fmt)
         assert_isomorphic(load_graph(path), rdf)
-        oxformat = pyoxigraph.RdfFormat.from_extension(fmt.value)
+        oxformat = pyoxigraph.RdfFormat.from_extension(fmt.file_extension)
         assert len(set(pyoxigraph.parse(path=str(path), format=oxformat))) == len(rdf), fmt
         os.unlink(path)
 

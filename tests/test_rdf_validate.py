@@ -8,9 +8,12 @@ from pathlib import Path
 import networkx as nx
 import pyshacl
 import pytest
+from pyoxigraph import RdfFormat
 from rdflib import Graph, Literal
 
-from kg.rdf.export import RdfFormat, to_rdf, write_rdf
+from kg.rdf.export import write_rdf
+from kg.rdf.formats import RDF_FORMATS
+from kg.rdf.mapping import to_rdf
 from kg.rdf.namespace import KG, claim_iri, entity_iri
 from kg.rdf.shacl import ontology_graph, shapes_graph, validate
 
@@ -39,9 +42,9 @@ def test_golden_file_conforms_through_pyshacl_directly() -> None:
     assert conforms, text
 
 
-@pytest.mark.parametrize("fmt", list(RdfFormat), ids=[f.value for f in RdfFormat])
+@pytest.mark.parametrize("fmt", RDF_FORMATS, ids=[f.file_extension for f in RDF_FORMATS])
 def test_validate_a_file(tmp_path: Path, fmt: RdfFormat) -> None:
-    path = write_rdf(small_graph(), tmp_path / f"g.{fmt.value}", format=fmt)
+    path = write_rdf(small_graph(), tmp_path / f"g.{fmt.file_extension}", format=fmt)
     assert validate(path) == []
 
 

@@ -13,11 +13,13 @@ from typing import Any
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from pyoxigraph import RdfFormat
 
 import kg.rdf.bulk
 from kg.cli import main
 from kg.errors import GraphError, InputError
-from kg.rdf.export import RdfFormat, write_rdf
+from kg.rdf.export import write_rdf
+from kg.rdf.formats import RDF_FORMATS
 from kg.rdf.query import list_named, load_store, run_named, run_query
 from kg.rdf.store import (
     META_NAME,
@@ -88,13 +90,13 @@ class Writer:
 # --- loading and querying ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", list(RdfFormat), ids=[f.value for f in RdfFormat])
+@pytest.mark.parametrize("fmt", RDF_FORMATS, ids=[f.file_extension for f in RDF_FORMATS])
 def test_store_answers_like_the_in_memory_store(tmp_path: Path, fmt: RdfFormat) -> None:
-    path = write_rdf(small_graph(), tmp_path / f"graph.{fmt.value}", format=fmt)
+    path = write_rdf(small_graph(), tmp_path / f"graph.{fmt.file_extension}", format=fmt)
     memory = load_store(path)
     info = create_store(path, tmp_path / "store")
     assert info.triples == len(memory) > 100
-    assert info.format == fmt.value and info.source == str(path.resolve())
+    assert info.format == fmt.file_extension and info.source == str(path.resolve())
     assert store_info(tmp_path / "store") == info
     assert is_store(tmp_path / "store")
     assert leftovers(tmp_path) == []

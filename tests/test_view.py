@@ -14,7 +14,8 @@ from view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_gr
 from kg.cli import main
 from kg.errors import FormatError, GraphError, InputError, OptionError
 from kg.graph_io import load_any_graph, write_node_link
-from kg.rdf.export import to_rdf, write_rdf
+from kg.rdf.export import write_rdf
+from kg.rdf.mapping import to_rdf
 from kg.rdf.to_nx import from_rdf
 from kg.view import PHYSICS_MAX_NODES, find_node, layout, page_html, paper_counts, parse_types, render_html, select
 from kg.view.page import _size

@@ -4,7 +4,9 @@ SPARQL with named queries, result formatting and SHACL validation.
 Importing this package loads no file: the ontology, shapes and named queries are read on first use.
 """
 
-from kg.rdf.export import RdfFormat, iter_triples, load_graph, to_rdf, write_rdf
+from kg.rdf.export import write_rdf
+from kg.rdf.formats import RDF_FORMATS, rdf_format, rdf_format_of
+from kg.rdf.mapping import iter_triples, to_rdf
 from kg.rdf.namespace import ID_BASE, KG, claim_iri, entity_iri, node_iri, paper_iri
 from kg.rdf.output import OutputFormat, format_result
 from kg.rdf.query import (
@@ -16,15 +18,16 @@ from kg.rdf.query import (
     run_named,
     run_query,
 )
+from kg.rdf.read import load_graph
 from kg.rdf.shacl import validate
 
 __all__ = [
     "ID_BASE",
     "KG",
+    "RDF_FORMATS",
     "NamedQuery",
     "OutputFormat",
     "QueryResult",
-    "RdfFormat",
     "claim_iri",
     "entity_iri",
     "format_result",
@@ -35,6 +38,8 @@ __all__ = [
     "load_store",
     "node_iri",
     "paper_iri",
+    "rdf_format",
+    "rdf_format_of",
     "run_named",
     "run_query",
     "to_rdf",

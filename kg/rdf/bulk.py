@@ -40,12 +40,12 @@ def _load(parts: Iterable[bytes], folder: str, source: str, fmt: str, label: str
     """In the background process: the load itself."""
     import pyoxigraph
 
-    from kg.rdf.export import RdfFormat
+    from kg.rdf.formats import rdf_format
     from kg.rdf.store import StoreError
 
     ox = pyoxigraph.Store(folder)
     try:
-        ox.bulk_load(path=source, format=RdfFormat.parse(fmt).oxigraph)
+        ox.bulk_load(path=source, format=rdf_format(fmt))
     except SyntaxError as exc:
         raise GraphError(f"{source}: cannot parse as {label}: {' '.join(str(exc).split())}") from None
     except (OSError, ValueError) as exc:

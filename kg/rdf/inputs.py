@@ -90,7 +90,8 @@ def prepare_query(*, sparql: str | None = None, file: str | Path | None = None, 
     Traceback (most recent call last):
     kg.errors.QueryError: updates are refused: kg query is read-only
     """
-    from kg.rdf.query import _binding_terms, check_bindings, check_query, get_named
+    from kg.rdf.bindings import _binding_terms
+    from kg.rdf.query import check_bindings, check_query, get_named
 
     if sum(x is not None for x in (sparql, file, named)) != 1:
         raise OptionError("give exactly one of: a SPARQL string, -f FILE or --named NAME")

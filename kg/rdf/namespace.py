@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import rdflib.namespace
 from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.schema import is_claim_node, paper_id_of
 
@@ -32,12 +33,12 @@ ID_BASE = "https://w3id.org/kg-ml/id/"
 
 PREFIXES: dict[str, str] = {
     "kg": KG_NS,
-    "dcterms": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "dcterms": str(DCTERMS),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
     "paper": ID_BASE + "paper/",
     "claim": ID_BASE + "claim/",
     "mention": ID_BASE + "mention/",
@@ -46,7 +47,8 @@ PREFIXES: dict[str, str] = {
     "metric": ID_BASE + "metric/",
     "task": ID_BASE + "task/",
 }
-"""Prefixes bound in exports and known to every named query."""
+"""Prefixes bound in exports and known to every named query (the vocabularies are rdflib's
+`rdflib.namespace` classes)."""
 
 
 class KG(rdflib.namespace.DefinedNamespace):
@@ -99,86 +101,6 @@ class KG(rdflib.namespace.DefinedNamespace):
     url: URIRef
     paperCount: URIRef
     kbId: URIRef
-
-
-class XSD(rdflib.namespace.DefinedNamespace):
-    """The XML Schema datatypes kg uses (closed: a typo raises AttributeError)."""
-
-    _NS = Namespace(PREFIXES["xsd"])
-    _fail = True
-    string: URIRef
-    integer: URIRef
-    double: URIRef
-    decimal: URIRef
-    boolean: URIRef
-    date: URIRef
-    anyURI: URIRef
-
-
-class DCTERMS(rdflib.namespace.DefinedNamespace):
-    """The Dublin Core terms kg uses for papers and entities."""
-
-    _NS = Namespace(PREFIXES["dcterms"])
-    _fail = True
-    identifier: URIRef
-    title: URIRef
-    abstract: URIRef
-    date: URIRef
-    creator: URIRef
-    source: URIRef
-    BibliographicResource: URIRef
-
-
-class SKOS(rdflib.namespace.DefinedNamespace):
-    """The SKOS terms kg uses for entity names."""
-
-    _NS = Namespace(PREFIXES["skos"])
-    _fail = True
-    prefLabel: URIRef
-    altLabel: URIRef
-    Concept: URIRef
-
-
-class PROV(rdflib.namespace.DefinedNamespace):
-    """The PROV-O terms kg uses for evidence."""
-
-    _NS = Namespace(PREFIXES["prov"])
-    _fail = True
-    wasDerivedFrom: URIRef
-    Entity: URIRef
-
-
-class RDF(rdflib.namespace.DefinedNamespace):
-    """rdf:type."""
-
-    _NS = Namespace(PREFIXES["rdf"])
-    _fail = True
-    type: URIRef
-    Property: URIRef
-
-
-class RDFS(rdflib.namespace.DefinedNamespace):
-    """The RDFS terms kg uses."""
-
-    _NS = Namespace(PREFIXES["rdfs"])
-    _fail = True
-    label: URIRef
-    comment: URIRef
-    subClassOf: URIRef
-
-
-class SH(rdflib.namespace.DefinedNamespace):
-    """The SHACL terms kg reads from pySHACL's validation report."""
-
-    _NS = Namespace("http://www.w3.org/ns/shacl#")
-    _fail = True
-    ValidationResult: URIRef
-    focusNode: URIRef
-    resultPath: URIRef
-    resultMessage: URIRef
-    sourceConstraintComponent: URIRef
-    value: URIRef
-    inversePath: URIRef
 
 
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.~")

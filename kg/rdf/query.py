@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
-from rdflib import BNode, Graph, URIRef
-from rdflib import Literal as RdfLiteral
-from rdflib.term import Node, _is_valid_uri
+from rdflib import BNode, Graph
+from rdflib.term import Node
 
 from kg.errors import GraphError, QueryError
-from kg.rdf.export import RdfFormat, existing_rdf_file
+from kg.rdf.bindings import BindingValue, Value, _binding_terms, _ox_term, _oxigraph_value, check_bindings
+from kg.rdf.formats import existing_rdf_file, rdf_format_of
 from kg.rdf.guard import (
     FROM_REFUSED,
     SERVICE_REFUSED,
@@ -40,16 +40,23 @@ from kg.rdf.guard import (
     QueryForm,
     check_query,
 )
-from kg.rdf.namespace import PREFIXES, XSD
+from kg.rdf.namespace import PREFIXES
 
 if TYPE_CHECKING:
     import pyoxigraph
 
-__all__ = ["FROM_REFUSED", "SERVICE_REFUSED", "UPDATE_REFUSED", "CheckedQuery", "QueryForm", "check_query"]
-
-Value = str | int | float | bool | None
-BindingValue = str | int | float | bool
-_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+__all__ = [
+    "FROM_REFUSED",
+    "SERVICE_REFUSED",
+    "UPDATE_REFUSED",
+    "BindingValue",
+    "CheckedQuery",
+    "QueryForm",
+    "Value",
+    "_binding_terms",
+    "check_bindings",
+    "check_query",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,120 +82,6 @@ class QueryResult:
         return len(self.rows)
 
 
-# --- checking a query ----------------------------------------------------------------------------
-
-
-def check_bindings(checked: CheckedQuery, names: Iterable[str]) -> None:
-    """Enforce SEP-0007 substitution rules, with a message that says what to change.
-
-    >>> check_bindings(check_query("SELECT ?m WHERE { ?m ?p ?label }"), ["label"])
-    Traceback (most recent call last):
-    ...
-    kg.errors.QueryError: a bound variable must be selected: add ?label to the SELECT clause
-    """
-    wanted = set(names)
-    for var in sorted(wanted - checked.variables):
-        raise QueryError(f"the query has no variable ?{var} to bind")
-    subselects = list(checked.selects)
-    if checked.form == "SELECT" and subselects and subselects[0].depth == 0:
-        top = subselects.pop(0)
-        for var in sorted(wanted - top.projected if not top.star else set()):
-            raise QueryError(f"a bound variable must be selected: add ?{var} to the SELECT clause")
-    for sub in subselects:
-        for var in sorted(wanted & sub.used - sub.projected if not sub.star else set()):
-            raise QueryError(
-                f"?{var} is bound but a sub-select uses it without selecting it; add ?{var} to that SELECT"
-            )
-
-
-# --- bindings ------------------------------------------------------------------------------------
-
-
-def binding_term(value: BindingValue) -> Node:
-    """The RDF term a binding value becomes: an IRI for strings that are http(s) IRIs, else a
-    literal (plain for strings, xsd:integer / xsd:double / xsd:boolean for numbers and bools).
-
-    >>> binding_term("https://w3id.org/kg-ml/id/method/bert")
-    rdflib.term.URIRef('https://w3id.org/kg-ml/id/method/bert')
-    >>> binding_term('x" } ; DROP ALL ; #')
-    rdflib.term.Literal('x" } ; DROP ALL ; #')
-    >>> binding_term(90).datatype == XSD.integer, binding_term(0.5).datatype == XSD.double
-    (True, True)
-    """
-    if isinstance(value, bool):
-        return RdfLiteral("true" if value else "false", datatype=XSD.boolean)
-    if isinstance(value, int):
-        return RdfLiteral(str(value), datatype=XSD.integer)
-    if isinstance(value, float):
-        from kg.rdf.export import double_lexical
-
-        return RdfLiteral(double_lexical(value), datatype=XSD.double)
-    text = str(value)
-    looks_like_iri = text.startswith(("http://", "https://"))
-    if looks_like_iri and _is_valid_uri(text) and not any(c.isspace() for c in text):
-        return URIRef(text)
-    return RdfLiteral(text)
-
-
-def _binding_terms(bindings: Mapping[str, BindingValue] | None) -> dict[str, Node]:
-    terms: dict[str, Node] = {}
-    for raw, value in (bindings or {}).items():
-        name = raw[1:] if raw[:1] in "?$" else raw
-        if not _VARNAME.fullmatch(name):
-            raise QueryError(f"'{raw}' is not a SPARQL variable name (use letters, digits and _)")
-        terms[name] = binding_term(value)
-    return terms
-
-
-# --- results -------------------------------------------------------------------------------------
-
-_XSD = str(XSD)
-_INTEGER_TYPES = frozenset(
-    _XSD + t
-    for t in (
-        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-        "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort",
-        "unsignedByte",
-    )
-)
-_FLOAT_TYPES = frozenset(_XSD + t for t in ("double", "float", "decimal"))
-
-
-def literal_value(lexical: str, datatype: str | None) -> Value:
-    """The Python value of a literal: int, float, bool, or the lexical form.
-
-    >>> literal_value("42", "http://www.w3.org/2001/XMLSchema#integer")
-    42
-    >>> literal_value("9.23E1", "http://www.w3.org/2001/XMLSchema#double")
-    92.3
-    >>> literal_value("2024-11-07", "http://www.w3.org/2001/XMLSchema#date")
-    '2024-11-07'
-    """
-    try:
-        if datatype in _INTEGER_TYPES:
-            return int(lexical)
-        if datatype in _FLOAT_TYPES:
-            return float(lexical)
-        if datatype == _XSD + "boolean":
-            return lexical.strip() in ("true", "1")
-    except ValueError:
-        return lexical
-    return lexical
-
-
-def _oxigraph_value(term: Any) -> Value:
-    """The Python value of a pyoxigraph term (see QueryResult)."""
-    import pyoxigraph
-
-    if term is None:
-        return None
-    if isinstance(term, pyoxigraph.Literal):
-        return literal_value(term.value, term.datatype.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, pyoxigraph.NamedNode):
-        return str(term.value)
-    return str(term)
 
 
 def _sorted_rows(rows: Iterable[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
@@ -196,22 +89,6 @@ def _sorted_rows(rows: Iterable[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
 
 
 # --- running a query on pyoxigraph -------------------------------------------------------------
-
-
-def _ox_term(term: Node, blanks: dict[BNode, Any]) -> Any:
-    import pyoxigraph
-
-    if isinstance(term, RdfLiteral):
-        if term.language:
-            return pyoxigraph.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
-        return pyoxigraph.Literal(str(term))
-    if isinstance(term, BNode):
-        if term not in blanks:
-            blanks[term] = pyoxigraph.BlankNode()
-        return blanks[term]
-    return pyoxigraph.NamedNode(str(term))
 
 
 def load_store(source: str | os.PathLike[str] | Graph) -> pyoxigraph.Store:
@@ -234,11 +111,11 @@ def load_store(source: str | os.PathLike[str] | Graph) -> pyoxigraph.Store:
         )
         return store
     path = existing_rdf_file(source)
-    fmt = RdfFormat.from_path(path)
+    fmt = rdf_format_of(path)
     try:
-        store.bulk_load(path=str(path), format=fmt.oxigraph)
+        store.bulk_load(path=str(path), format=fmt)
     except SyntaxError as exc:
-        raise GraphError(f"{source}: cannot parse as {fmt.label}: {' '.join(str(exc).split())}") from exc
+        raise GraphError(f"{source}: cannot parse as {fmt.name}: {' '.join(str(exc).split())}") from exc
     return store
 
 
@@ -328,7 +205,7 @@ def run_query(
     this query. The order of rows is only defined when the query has ORDER BY; CONSTRUCT and
     DESCRIBE triples are sorted.
 
-    >>> from kg.rdf.export import to_rdf
+    >>> from kg.rdf.mapping import to_rdf
     >>> import networkx as nx
     >>> nxg = nx.MultiDiGraph()
     >>> nxg.add_node("method/bert", kind="Method", label="BERT", aliases=[], paper_count=3)
@@ -459,7 +336,7 @@ def run_named(
     (they only echo the values given).
 
     >>> import networkx as nx
-    >>> from kg.rdf.export import to_rdf
+    >>> from kg.rdf.mapping import to_rdf
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("method/bert", kind="Method", label="BERT", aliases=["bert-base"], paper_count=1)
     >>> run_named(to_rdf(g), "entity-aliases").rows

@@ -71,30 +71,30 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    media_type: str  # what the Content-Type says
-    names: tuple[str, ...]  # the media types of Accept that ask for it
-    format: Any  # the pyoxigraph QueryResultsFormat or RdfFormat
+    """A format an answer can be sent in: a pyoxigraph `QueryResultsFormat` or `RdfFormat`."""
+
+    format: Any
+
+    @property
+    def media_type(self) -> str:
+        """What the Content-Type says: the format's media type, with the charset of a text type."""
+        media: str = self.format.media_type
+        return media if "charset" in media or not media.startswith("text/") else f"{media}; charset=utf-8"
+
+    def accepts(self, media: str) -> bool:
+        """Whether the media type `media` of an Accept header asks for this format (pyoxigraph knows
+        the aliases: application/json, text/plain, ...)."""
+        return bool(type(self.format).from_media_type(media) == self.format)
 
 
 def offers() -> tuple[list[Offer], list[Offer]]:
     """What SELECT/ASK results and CONSTRUCT/DESCRIBE graphs can be sent as, the default first."""
     import pyoxigraph as ox
 
-    results = [
-        Offer("application/sparql-results+json", ("application/sparql-results+json", "application/json"),
-              ox.QueryResultsFormat.JSON),
-        Offer("text/csv; charset=utf-8", ("text/csv",), ox.QueryResultsFormat.CSV),
-        Offer("text/tab-separated-values; charset=utf-8", ("text/tab-separated-values",), ox.QueryResultsFormat.TSV),
-        Offer("application/sparql-results+xml", ("application/sparql-results+xml", "application/xml", "text/xml"),
-              ox.QueryResultsFormat.XML),
-    ]
-    graphs = [
-        Offer("text/turtle; charset=utf-8", ("text/turtle", "application/x-turtle"), ox.RdfFormat.TURTLE),
-        Offer("application/n-triples", ("application/n-triples", "text/plain"), ox.RdfFormat.N_TRIPLES),
-        Offer("application/rdf+xml", ("application/rdf+xml", "application/xml", "text/xml"), ox.RdfFormat.RDF_XML),
-        Offer("application/ld+json", ("application/ld+json", "application/json"), ox.RdfFormat.JSON_LD),
-    ]
-    return results, graphs
+    results = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV,
+               ox.QueryResultsFormat.XML]
+    graphs = [ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD]
+    return [Offer(f) for f in results], [Offer(f) for f in graphs]
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -124,12 +124,12 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
     return ranges
 
 
-def _quality(ranges: list[tuple[str, float]], media: str) -> float:
-    """The quality the client gives `media`: that of the most specific range that matches it."""
-    kind = media.split("/")[0]
+def _quality(ranges: list[tuple[str, float]], offer: Offer) -> float:
+    """The quality the client gives `offer`: that of the most specific range that matches it."""
+    kind = offer.format.media_type.split("/")[0]
     best: tuple[int, float] = (0, 0.0)
     for pattern, quality in ranges:
-        if pattern == media:
+        if offer.accepts(pattern):
             rank = 3
         elif pattern == f"{kind}/*":
             rank = 2
@@ -159,14 +159,14 @@ def negotiate(header: str | None, choices: list[Offer]) -> Offer | None:
     best: Offer | None = None
     best_quality = 0.0
     for offer in choices:
-        quality = max(_quality(ranges, name) for name in offer.names)
+        quality = _quality(ranges, offer)
         if quality > best_quality:
             best, best_quality = offer, quality
     return best
 
 
 def not_acceptable(header: str | None, choices: list[Offer]) -> Answer:
-    kinds = ", ".join(o.names[0] for o in choices)
+    kinds = ", ".join(o.format.media_type.split(";")[0] for o in choices)
     return Answer.line(406, f"cannot answer with {header}; this query's results can be: {kinds}")
 
 

@@ -34,7 +34,7 @@ def serve_store(store: str | os.PathLike[str], *, host: str = DEFAULT_HOST, port
 
     >>> serve_store("no-such-store", port=0, quiet=True)
     Traceback (most recent call last):
-    kg.rdf.store.StoreError: no store at no-such-store; create one with `kg load GRAPH --store no-such-store`
+    kg.rdf.store_lock.StoreError: no store at no-such-store; create one with `kg load GRAPH --store no-such-store`
     """
     import signal
     import threading

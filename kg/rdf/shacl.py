@@ -11,10 +11,11 @@ from importlib import resources
 
 import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from kg.rdf.export import load_graph, new_graph, to_rdf
-from kg.rdf.namespace import RDF, SH
+from kg.rdf.mapping import new_graph, to_rdf
+from kg.rdf.read import load_graph
 
 
 @lru_cache(maxsize=1)

@@ -31,35 +31,25 @@ import datetime as _dt
 import json
 import os
 import shutil
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import KgError
-from kg.rdf.export import RdfFormat, existing_rdf_file
+from kg.rdf.formats import existing_rdf_file, rdf_format, rdf_format_of
+from kg.rdf.store_lock import LOCK_NAME as LOCK_NAME
+from kg.rdf.store_lock import StoreError as StoreError
+from kg.rdf.store_lock import StoreInUseError as StoreInUseError
+from kg.rdf.store_lock import _exclusive, _lock_shared, _unlock
 
 if TYPE_CHECKING:
     import pyoxigraph
 
 META_NAME = "kg-store.json"
 """The file in a store directory that records what was loaded into it."""
-LOCK_NAME = "LOCK"
-"""RocksDB's lock file in every store directory (locked while a process has the store open for writing)."""
 _CURRENT = "CURRENT"  # RocksDB's pointer to its manifest: present in every store directory
-
-
-class StoreError(KgError):
-    """A store directory is missing, is not a store, or cannot be read or written."""
-
-
-class StoreInUseError(StoreError):
-    """Another process has the store open (for writing, or for reading when it is to be replaced)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +75,7 @@ class StoreInfo:
         """One line for messages: how many triples from which file, when."""
         count = f"{self.triples:,} triples" if self.triples is not None else "an unknown number of triples"
         source = f" from {self.source}" if self.source else ""
-        label = f" ({RdfFormat.parse(self.format).label})" if self.format else ""
+        label = f" ({rdf_format(self.format).name})" if self.format else ""
         when = f", loaded {self.loaded_at}" if self.loaded_at else ""
         took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
         return f"{count}{source}{label}{when}{took}"
@@ -113,7 +103,7 @@ def store_info(path: str | os.PathLike[str]) -> StoreInfo:
     >>> store_info("no/such/dir")
     Traceback (most recent call last):
     ...
-    kg.rdf.store.StoreError: no store at no/such/dir; create one with `kg load GRAPH --store no/such/dir`
+    kg.rdf.store_lock.StoreError: no store at no/such/dir; create one with `kg load GRAPH --store no/such/dir`
     """
     folder = Path(path)
     _check_store(folder)
@@ -151,123 +141,15 @@ def _check_store(folder: Path) -> None:
                          f"create one with `kg load GRAPH --store {folder}`")
 
 
-# --- locks ---------------------------------------------------------------------------------------
-#
-# POSIX record locks (fcntl), the kind RocksDB takes on LOCK: they conflict across processes, and
-# closing any descriptor of the file drops all of the process's locks on it. So a process opens
-# each LOCK file once and counts its readers (`_held`), and refuses to replace a store that it
-# reads itself.
-
-_held: dict[tuple[int, int], list[int]] = {}  # (device, inode) of LOCK -> [descriptor, readers]
-_held_guard = threading.Lock()
-
-
-def _in_use(folder: Path, why: str) -> StoreInUseError:
-    return StoreInUseError(f"store {folder} is in use by another process ({why}); "
-                           "stop it or use another --store")
-
-
-def _holder(fd: int) -> str:
-    """Who holds a lock on `fd`, for the message ("process 1234"), when the system tells."""
-    if not sys.platform.startswith("linux"):
-        return "another process"
-    try:
-        import fcntl
-        import struct
-
-        layout = "hhqqi4x"  # struct flock on Linux: l_type, l_whence, l_start, l_len, l_pid
-        query = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
-        kind, _, _, _, pid = struct.unpack(layout, answer)
-        if kind != fcntl.F_UNLCK and pid > 0:
-            return f"process {pid}"
-    except (ImportError, OSError, struct.error):
-        pass
-    return "another process"
-
-
-def _lock_shared(folder: Path) -> tuple[int, int] | None:
-    """Take (or count) a shared lock on the store's LOCK file; the key to release it with."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no locking
-        return None
-    lock = folder / LOCK_NAME
-    try:
-        st = os.stat(lock)
-    except FileNotFoundError:
-        return None  # not made by RocksDB yet (or a foreign layout): nothing to coordinate with
-    key = (st.st_dev, st.st_ino)
-    with _held_guard:
-        if key in _held:
-            _held[key][1] += 1
-            return key
-        fd = os.open(lock, os.O_RDONLY)
-        try:
-            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            who = _holder(fd)
-            os.close(fd)
-            raise _in_use(folder, f"{who} has it open for writing") from None
-        _held[key] = [fd, 1]
-        return key
-
-
-def _unlock(key: tuple[int, int] | None) -> None:
-    if key is None:
-        return
-    with _held_guard:
-        entry = _held.get(key)
-        if entry is None:
-            return
-        entry[1] -= 1
-        if entry[1] <= 0:
-            del _held[key]
-            os.close(entry[0])
-
-
-@contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on an existing store's LOCK file: no process reads or writes it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no locking
-        yield
-        return
-    lock = folder / LOCK_NAME
-    try:
-        fd = os.open(lock, os.O_RDWR)
-    except FileNotFoundError:
-        yield
-        return
-    try:
-        st = os.fstat(fd)
-        with _held_guard:
-            if (st.st_dev, st.st_ino) in _held:
-                raise StoreInUseError(f"store {folder} is open in this process (a server or query is reading "
-                                      "it); close it or use another --store")
-        try:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise _in_use(folder, f"{_holder(fd)} has it open: a kg serve, kg query or Oxigraph program") from None
-        yield
-    finally:
-        os.close(fd)
-
-
 # --- loading -------------------------------------------------------------------------------------
 
 
 def _versions() -> tuple[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
+    import pyoxigraph
 
     from kg import __version__
 
-    try:
-        ox = version("pyoxigraph")
-    except PackageNotFoundError:  # pragma: no cover - pyoxigraph is a dependency
-        ox = "unknown"
-    return __version__, ox
+    return __version__, pyoxigraph.__version__
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -283,7 +165,7 @@ def create_store(
     graph: str | os.PathLike[str],
     store: str | os.PathLike[str],
     *,
-    format: RdfFormat | str | None = None,
+    format: pyoxigraph.RdfFormat | str | None = None,
     replace: bool = False,
 ) -> StoreInfo:
     """Bulk-load an RDF file (kg's .ttl, .nt or .jsonld) into a new persistent store at `store`.
@@ -303,7 +185,7 @@ def create_store(
     >>> create_store(folder / "g.nt", folder / "store")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    kg.rdf.store.StoreError: store .../store already holds 1 triples from .../g.nt (N-Triples), ...; \
+    kg.rdf.store_lock.StoreError: store .../store already holds 1 triples from .../g.nt (N-Triples), ...; \
 use --replace to load .../g.nt in its place
     """
     from kg import leftovers
@@ -312,7 +194,7 @@ use --replace to load .../g.nt in its place
 
     source = existing_rdf_file(graph)
     target = Path(store)
-    fmt = RdfFormat.parse(format) if format is not None else RdfFormat.from_path(source)
+    fmt = rdf_format(format) if format is not None else rdf_format_of(source)
     existing = _existing_store(target, source, replace=replace)
     parent = target.parent
     try:
@@ -324,13 +206,13 @@ use --replace to load .../g.nt in its place
         raise StoreError(f"cannot create the store {target}: {exc.strerror or exc}") from exc
     try:
         start = time.perf_counter()
-        triples = bulk_load(tmp, source, fmt.value, fmt.label, target)  # in a process that Ctrl-C stops
+        triples = bulk_load(tmp, source, fmt.file_extension, fmt.name, target)  # in a process that Ctrl-C stops
         seconds = time.perf_counter() - start
         kg_version, ox_version = _versions()
         info = StoreInfo(
             target,
             source=str(source.resolve()),
-            format=fmt.value,
+            format=fmt.file_extension,
             triples=triples,
             loaded_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=round(seconds, 3),

@@ -1,6 +1,6 @@
-"""Turn an RDF graph written by `kg.rdf.export` back into kg's NetworkX graph.
+"""Turn an RDF graph written by `kg.rdf.mapping` back into kg's NetworkX graph.
 
-The inverse of `kg.rdf.export.iter_triples`, up to what RDF does not keep: the order of authors and
+The inverse of `kg.rdf.mapping.iter_triples`, up to what RDF does not keep: the order of authors and
 aliases (sorted here), an alias equal to the canonical label (not exported), and evidence items
 that the export merged (one per span and extractor). Node ids come back exactly: papers from their
 `dcterms:identifier` ("paper:<id>"), entities from theirs, claims from the paper, field and span
@@ -15,10 +15,11 @@ from typing import Any
 
 import networkx as nx
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.errors import GraphError
-from kg.rdf.namespace import DCTERMS, KG, PROV, RDF, RDFS, SKOS, XSD, claim_iri
+from kg.rdf.namespace import KG, claim_iri
 from kg.schema import ENTITY_KINDS, RELATIONS, claim_node, paper_id_of, paper_node
 
 _ENTITY_KINDS: dict[URIRef, str] = {KG[kind]: kind for kind in ENTITY_KINDS}
@@ -58,7 +59,7 @@ def from_rdf(rdf: Graph) -> nx.MultiDiGraph:
     Raises GraphError when the RDF holds no paper, entity or claim at all (not a kg graph).
 
     >>> import networkx as nx
-    >>> from kg.rdf.export import to_rdf
+    >>> from kg.rdf.mapping import to_rdf
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("paper:p1", kind="Paper", paper_id="p1", title="On BERT")
     >>> g.add_node("method/bert", kind="Method", label="BERT", aliases=["bert-base"], paper_count=1)
