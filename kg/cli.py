@@ -177,7 +177,7 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     refuse_overwriting_inputs(output, inputs)
     output_target(output)  # a folder or a disk is refused before the pipeline is built
     log = ProblemLog()
-    nlp = build_nlp(fast=fast)
+    nlp = build_nlp("fast" if fast else "default")
     n = 0
     papers = warn_long(read_papers(inputs, format=fmt, on_problem=log, strict=strict, skip=[output]), log)
     with atomic_write(output) as out:
@@ -210,7 +210,7 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool, fast: bool) -> None:
     if pred is None:
         from kg.extract import build_nlp, extract_papers
 
-        nlp = build_nlp(fast=fast)
+        nlp = build_nlp("fast" if fast else "default")
         if not fast:
             from kg.extract.tagger import training_overlap
 

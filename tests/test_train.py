@@ -53,7 +53,7 @@ def toy_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rules() -> Language:
-    return build_nlp(fast=True)
+    return build_nlp("fast")
 
 
 @pytest.fixture(scope="module")

@@ -61,10 +61,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, overload
+from typing import Final
 
 from kg.extract.numbers import find_quantities
-from kg.types import Claim, ClaimKind, Field, Mention, Quantity
+from kg.types import Claim, ClaimKind, Field, Mention, Quantity, short_name
 
 __all__ = ["find_claims", "short_name", "split_sentences"]
 
@@ -327,6 +327,7 @@ class _Draft:
     sentence: tuple[int, int]
     metric_adjacent: bool
     role: str | None = None
+    metric_mention: Mention | None = None
 
 
 def find_claims(
@@ -367,6 +368,7 @@ def find_claims(
         (m for m in mentions if m.field == field and 0 <= m.start < m.end <= n),
         key=lambda m: (m.start, m.end),
     )
+    index_of = {id(m): i for i, m in enumerate(mentions)}
     m_starts = [m.start for m in ments]
     max_end: list[int] = []
     for m in ments:
@@ -416,35 +418,15 @@ def find_claims(
         method = _method(text, d.q, in_sentence, s_start)
         claims.append(Claim(
             field=field, start=d.q.start, end=d.q.end, text=d.q.text, value=d.q.value, unit=d.q.unit,
-            kind=d.kind, metric=short_name(d.metric), dataset=short_name(dataset), method=short_name(method),
+            kind=d.kind, metric=short_name(d.metric),
+            dataset=short_name(dataset.text) if dataset is not None else None,
+            method=short_name(method.text) if method is not None else None,
             high=d.q.high, sentence=d.sentence,
+            metric_mention=index_of.get(id(d.metric_mention)) if d.metric_mention is not None else None,
+            dataset_mention=index_of.get(id(dataset)) if dataset is not None else None,
+            method_mention=index_of.get(id(method)) if method is not None else None,
         ))
     return claims
-
-
-_DEFINED = re.compile(r"^.*\S\s*\(\s*([^()\s]{2,12})\s*\)$")
-
-
-@overload
-def short_name(name: str) -> str: ...
-@overload
-def short_name(name: None) -> None: ...
-def short_name(name: str | None) -> str | None:
-    """How a claim names a mention written as a definition, "long form (SHORT)": by its short form.
-
-    A tagger that follows a corpus convention of one span per definition gives mentions such as
-    "word error rate (WER)"; a claim about WER is about "WER". Parentheses that hold no
-    abbreviation (a unit, a lower-case qualifier) stay.
-
-    >>> short_name("word error rate (WER)"), short_name("BLEU"), short_name("F1 (macro)"), short_name("BLEU (%)")
-    ('WER', 'BLEU', 'F1 (macro)', 'BLEU (%)')
-    """
-    if name is None or not name.endswith(")"):
-        return name
-    m = _DEFINED.match(name)
-    if m is None or not any(c.isupper() for c in m.group(1)) or not m.group(1)[0].isalnum():
-        return name
-    return m.group(1)
 
 
 def _sentence_of(q: Quantity, spans: list[tuple[int, int]], starts: list[int], n: int) -> tuple[int, int]:
@@ -479,7 +461,8 @@ def _judge(
     """Decide whether `q` is a claim, its kind and its metric."""
     unit = q.unit
     metrics = [m for m in in_sentence if m.label == "METRIC"]
-    metric, adjacent = _adjacent_metric(text, q, before, after, metrics)
+    metric_mention, adjacent = _adjacent_metric(text, q, before, after, metrics)
+    metric = metric_mention.text if metric_mention is not None else None
     if metric is None:
         metric, adjacent = _adjacent_builtin(before, after, percent=unit == "%")
 
@@ -507,9 +490,10 @@ def _judge(
     if metric is None and last is not None and last.metric is not None and (
         role == "to" or (gap_ok and before_kind is None and after_kind is None)
     ):
-        metric = last.metric
+        metric, metric_mention = last.metric, last.metric_mention
     if metric is None and unit in (None, "%", "points") and metrics:
-        metric = _nearest(q, metrics).text
+        metric_mention = _nearest(q, metrics)
+        metric = metric_mention.text
 
     kind: ClaimKind | None
     if role is not None:
@@ -573,15 +557,16 @@ def _judge(
         kind = "other"
     measured = unit == "x" or unit in _MEASURE_UNITS or bool(unit and _MEMORY_OR_COMPUTE.match(unit))
     if (measured or kind == "size") and not adjacent:
-        metric = None  # a speedup or a size has no metric unless one is written next to it
-    return _Draft(q=q, kind=kind, metric=metric, sentence=sentence, metric_adjacent=adjacent, role=role)
+        metric = metric_mention = None  # a speedup or a size has no metric unless one is written next to it
+    return _Draft(q=q, kind=kind, metric=metric, sentence=sentence, metric_adjacent=adjacent, role=role,
+                  metric_mention=metric_mention)
 
 
 def _adjacent_metric(
     text: str, q: Quantity, before: str, after: str, metrics: list[Mention]
-) -> tuple[str | None, bool]:
+) -> tuple[Mention | None, bool]:
     """The METRIC mention written right after (<= 2 words) or before (<= 5 words) the number."""
-    best: tuple[int, int, str] | None = None  # (gap words, 0 after / 1 before, text)
+    best: tuple[int, int, str, Mention] | None = None  # (gap words, 0 after / 1 before, text, mention)
     before_start = q.start - len(before)
     after_end = q.end + len(after)
     for m in metrics:
@@ -591,14 +576,14 @@ def _adjacent_metric(
             if (len(words) <= 2 and not any(w in _STOP_AFTER for w in words) and not any(
                 c in gap for c in ",;()"
             )) or _IN_TERMS_OF.match(gap):
-                cand = (len(words), 0, m.text)
-                best = cand if best is None or cand < best else best
+                cand = (len(words), 0, m.text, m)
+                best = cand if best is None or cand[:3] < best[:3] else best
         elif before_start <= m.start and m.end <= q.start:
             gap = text[m.end:q.start]
             if _links(gap):
-                cand = (_n_words(gap), 1, m.text)
-                best = cand if best is None or cand < best else best
-    return (best[2], True) if best else (None, False)
+                cand = (_n_words(gap), 1, m.text, m)
+                best = cand if best is None or cand[:3] < best[:3] else best
+    return (best[3], True) if best else (None, False)
 
 
 def _adjacent_builtin(before: str, after: str, *, percent: bool = False) -> tuple[str | None, bool]:
@@ -703,7 +688,7 @@ def _nearest(q: Quantity, mentions: list[Mention]) -> Mention:
 
 def _dataset(
     text: str, q: Quantity, in_sentence: list[Mention], prev_end: int, next_start: int, s_start: int
-) -> str | None:
+) -> Mention | None:
     """The DATASET mention the number is measured on (see the module docstring)."""
     datasets = [m for m in in_sentence if m.label == "DATASET"]
     if not datasets:
@@ -711,16 +696,16 @@ def _dataset(
     intro = [m for m in datasets if _DATASET_INTRO.search(text[max(s_start, m.start - 12):m.start])]
     after = [m for m in intro if m.start >= q.end and m.start < next_start]
     if after:
-        return min(after, key=lambda m: m.start).text
+        return min(after, key=lambda m: m.start)
     before = [m for m in intro if m.end <= q.start and m.end > prev_end]
     if before:
-        return max(before, key=lambda m: m.end).text
+        return max(before, key=lambda m: m.end)
     if intro:
-        return _nearest(q, intro).text
-    return _nearest(q, datasets).text
+        return _nearest(q, intro)
+    return _nearest(q, datasets)
 
 
-def _method(text: str, q: Quantity, in_sentence: list[Mention], s_start: int) -> str | None:
+def _method(text: str, q: Quantity, in_sentence: list[Mention], s_start: int) -> Mention | None:
     """The METHOD mention the number belongs to: the nearest non-baseline, the subject first."""
     candidates: list[Mention] = []
     previous: Mention | None = None
@@ -740,5 +725,5 @@ def _method(text: str, q: Quantity, in_sentence: list[Mention], s_start: int) ->
         return None
     before = [m for m in candidates if m.end <= q.start]
     if before:
-        return max(before, key=lambda m: m.end).text
-    return _nearest(q, candidates).text
+        return max(before, key=lambda m: m.end)
+    return _nearest(q, candidates)

@@ -85,7 +85,7 @@ def crf_sequences(records: Sequence[Mapping[str, Any]], *, methods_from_rules: b
     from kg.knowledge_base import read_kb
     from kg.train.corpus import FIELDS, gold_labels
 
-    rules = build_nlp(fast=True)
+    rules = build_nlp("fast")
     features = FeatureExtractor(read_kb(), feature_groups)
     add_methods = methods_from_rules and "METHOD" not in gold_labels(records)
     for record in records:

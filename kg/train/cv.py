@@ -122,7 +122,7 @@ def cross_validate(gold_paths: Sequence[str | Path], outdir: str | Path, *, k: i
             log(f"kg cv: fold {f}: training without {len(exclude)} held-out records")
             train_fn(list(gold_paths), model, exclude_ids=exclude, seed=seed, log=log, **train_kwargs)
         for variant in variants:
-            nlp = build_nlp(fast=True) if variant == "rules" else build_nlp(model=model, mode=variant)
+            nlp = build_nlp("fast") if variant == "rules" else build_nlp(model=model, mode=variant)
             for name, records in held.items():
                 preds = {e.paper_id: e.to_json() for e in extract_papers(gold_papers(records), nlp)}
                 report = evaluate(records, preds).to_json()

@@ -114,7 +114,7 @@ def build_corpora(gold_paths: Sequence[str | Path], workdir: Path, *, corpus_pat
     from kg.ingest import read_papers
     from kg.train.corpus import ConversionStats, gold_docs, silver_docs, to_docbin
 
-    rules = build_nlp(fast=True)
+    rules = build_nlp("fast")
     excluded = set(exclude_ids)
     docs = []
     gold_titles: set[str] = set()
