@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.extract import claims as claims_module
-from kg.extract.claims import find_claims, split_sentences
+from kg.extract import sentences as sentences_module
+from kg.extract.claims import find_claims, vocabulary
 from kg.extract.numbers import find_quantities
+from kg.extract.sentences import split_sentences
 from kg.types import Claim, Field, Label, Mention
 
 
@@ -332,9 +333,9 @@ SENTENCE_ISH = st.lists(
 def test_sentence_end_patterns_agree(text: str) -> None:
     original = re.compile(r"[.!?]+[\"'”’)\]]*[ \t\u00a0]+(?=\S)|[ \t]*\n\s*")
     expected = [m.span() for m in original.finditer(text)]
-    assert [m.span() for m in claims_module._SENT_END.finditer(text)] == expected
+    assert [m.span() for m in sentences_module._SENT_END.finditer(text)] == expected
     if "\n" not in text:
-        assert [m.span() for m in claims_module._SENT_END_INLINE.finditer(text)] == expected
+        assert [m.span() for m in sentences_module._SENT_END_INLINE.finditer(text)] == expected
 
 
 METRIC_ISH = st.lists(
@@ -347,8 +348,8 @@ METRIC_ISH = st.lists(
 
 @given(METRIC_ISH, st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=80))
 def test_metric_word_spans_agree_with_the_pattern(text: str, pos: int, endpos: int) -> None:
-    expected = [m.span() for m in claims_module._BUILTIN_METRIC.finditer(text, pos, endpos)]
-    assert list(claims_module._metric_word_spans(text, pos, endpos)) == expected
+    expected = [m.span() for m in vocabulary._BUILTIN_METRIC.finditer(text, pos, endpos)]
+    assert list(vocabulary._metric_word_spans(text, pos, endpos)) == expected
 
 
 def test_quantities_can_be_passed_in() -> None:

@@ -13,10 +13,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.abbreviations import AbbreviationTagger
-from kg.extract.claims import find_claims, split_sentences
+from kg.extract.claims import find_claims
 from kg.extract.known_entities import KnownEntityMatcher
 from kg.extract.numbers import find_quantities
 from kg.extract.patterns import NamePatterns
+from kg.extract.sentences import split_sentences
 from kg.extract.spans import MENTIONS_KEY, entity_mentions, source_text, sync_entities
 from kg.knowledge_base import read_kb
 

@@ -20,9 +20,9 @@ from spacy.tokens import Doc
 from kg.errors import OptionError
 from kg.extract import factories
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
-from kg.extract.claims import split_sentences
 from kg.extract.limits import extracted_part
 from kg.extract.proposals import proposed_indices
+from kg.extract.sentences import split_sentences
 from kg.extract.spans import MENTIONS_KEY, RECORDS_ONLY_KEY, SOURCE_SCORES, entity_mentions, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper, mention_named
