@@ -13,6 +13,8 @@ Not claims
 
 Kinds (first rule that applies)
 -------------------------------
+Rules 1-7 are `KIND_RULES`, in this order; rule 8 is `_by_unit`.
+
 1. "from X to Y": both ends are values of the metric: ``score`` with a metric, else ``other``.
 2. "in half" / "halves": ``reduction``.
 3. a cue word right after the number: "faster", "speedup" -> ``speedup``; "fewer", "less", "lower",
@@ -27,14 +29,17 @@ Kinds (first rule that applies)
    ``score`` (or ``other`` without a metric).
 6. a number in a list after a claim of the same unit with no cue of its own ("24.2% on GSM8K, 32.6%
    on MATH") takes that claim's kind (and metric when it has none next to it).
-7. by unit: ``params`` and other size units with at least 1,000 -> ``size``; points -> ``improvement``;
-   % -> ``score`` with a metric, else ``other``; x -> ``other``; time, memory, compute, rates ->
-   ``score`` with a metric next to them, else ``other`` (``size`` for >= 1,000 hours); no unit ->
-   ``score`` when a metric is next to it.
+7. "by" before a %, points or unit-less number ("closes the gap by 96.4%"): ``improvement`` (a
+   change, and changes are mostly gains).
+8. by unit (last; it may also overrule a size): ``params`` and other size units with at least
+   1,000 -> ``size``; points -> ``improvement``; % -> ``score`` with a metric, else ``other``;
+   x -> ``other``; time, memory, compute, rates -> ``score`` with a metric next to them, else
+   ``other`` (``size`` for >= 1,000 hours); no unit -> ``score`` when a metric is next to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg.extract.claims.attribution import _adjacent_builtin, _adjacent_metric, _nearest
@@ -80,16 +85,30 @@ def _is_year(q: Quantity) -> bool:
     return q.high is None or 1900 <= q.high <= 2039
 
 
-def _judge(
-    text: str,
-    q: Quantity,
-    sentence: tuple[int, int],
-    before: str,
-    after: str,
-    in_sentence: list[Mention],
-    last: _Draft | None,
-) -> _Draft | None:
-    """Decide whether `q` is a claim, its kind and its metric."""
+@dataclass(slots=True)
+class _Facts:
+    """What the rules read about one number: its neighbours, cues, metric, and the claim before it."""
+
+    text: str
+    q: Quantity
+    unit: str | None
+    after: str
+    tail: str
+    metrics: list[Mention]
+    metric: str | None
+    metric_mention: Mention | None
+    adjacent: bool
+    last: _Draft | None
+    gap_ok: bool
+    after_kind: ClaimKind | None
+    sign_kind: ClaimKind | None
+    before_kind: ClaimKind | None
+    target: bool
+    role: str | None
+
+
+def _facts(text: str, q: Quantity, before: str, after: str, in_sentence: list[Mention],
+           last: _Draft | None) -> _Facts:
     unit = q.unit
     metrics = [m for m in in_sentence if m.label == "METRIC"]
     metric_mention, adjacent = _adjacent_metric(text, q, before, after, metrics)
@@ -125,37 +144,89 @@ def _judge(
     if metric is None and unit in (None, "%", "points") and metrics:
         metric_mention = _nearest(q, metrics)
         metric = metric_mention.text
+    return _Facts(text, q, unit, after, tail, metrics, metric, metric_mention, adjacent, last, gap_ok, after_kind,
+                  sign_kind, before_kind, target, role)
 
-    kind: ClaimKind | None
-    if role is not None:
-        kind = "score" if metric is not None else "other"
-        if unit is None and not adjacent and "." not in q.text and not (role == "to" and last is not None):
-            return None
-    elif q.kind_hint == "reduction":
-        kind = "reduction"
-    elif after_kind is not None:
-        kind = after_kind
-    elif sign_kind is not None:
-        kind = sign_kind
-    elif before_kind is not None:
-        kind = before_kind
-        if target and kind in ("improvement", "reduction", "speedup"):
-            kind = "score" if metric is not None or unit in _MEASURE_UNITS else "other"
-    elif gap_ok and last is not None:
-        kind = last.kind
-    elif unit in (None, "%", "points") and _BY_BEFORE.search(tail):
-        kind = "improvement"  # "closes the gap by 96.4%": a change, and changes are mostly gains
-    else:
-        kind = None
 
+def _from_to(f: _Facts) -> ClaimKind | None:
+    """Rule 1: "from X to Y"."""
+    if f.role is None:
+        return None
+    return "score" if f.metric is not None else "other"
+
+
+def _in_half(f: _Facts) -> ClaimKind | None:
+    """Rule 2: "in half", "halves"."""
+    return "reduction" if f.q.kind_hint == "reduction" else None
+
+
+def _cue_after(f: _Facts) -> ClaimKind | None:
+    """Rule 3: a cue word right after the number."""
+    return f.after_kind
+
+
+def _sign(f: _Facts) -> ClaimKind | None:
+    """Rule 4: an explicit sign."""
+    return f.sign_kind
+
+
+def _cue_before(f: _Facts) -> ClaimKind | None:
+    """Rule 5: the nearest cue word before the number; after "to", the number is the new value."""
+    kind = f.before_kind
+    if kind is not None and f.target and kind in ("improvement", "reduction", "speedup"):
+        return "score" if f.metric is not None or f.unit in _MEASURE_UNITS else "other"
+    return kind
+
+
+def _list_item(f: _Facts) -> ClaimKind | None:
+    """Rule 6: a list item after a claim of the same unit takes its kind."""
+    return f.last.kind if f.gap_ok and f.last is not None else None
+
+
+def _by_change(f: _Facts) -> ClaimKind | None:
+    """Rule 7: "by 96.4%"."""
+    return "improvement" if f.unit in (None, "%", "points") and _BY_BEFORE.search(f.tail) else None
+
+
+KIND_RULES: tuple[Callable[[_Facts], ClaimKind | None], ...] = (
+    _from_to, _in_half, _cue_after, _sign, _cue_before, _list_item, _by_change)
+"""Rules 1-7 of the module docstring, in order: the first that gives a kind decides it."""
+
+
+def _judge(
+    text: str,
+    q: Quantity,
+    sentence: tuple[int, int],
+    before: str,
+    after: str,
+    in_sentence: list[Mention],
+    last: _Draft | None,
+) -> _Draft | None:
+    """Decide whether `q` is a claim, its kind (`KIND_RULES`, then `_by_unit`) and its metric."""
+    f = _facts(text, q, before, after, in_sentence, last)
+    kind: ClaimKind | None = None
+    for rule in KIND_RULES:
+        kind = rule(f)
+        if kind is not None:
+            break
+    if f.role is not None and f.unit is None and not f.adjacent and "." not in q.text \
+            and not (f.role == "to" and last is not None):
+        return None  # "from 3 to 5 layers": a bare count changing, not a result
+    return _by_unit(f, kind, sentence)
+
+
+def _by_unit(f: _Facts, kind: ClaimKind | None, sentence: tuple[int, int]) -> _Draft | None:
+    """Rule 8 (the kind by unit, where the rules before gave none; sizes always), and the numbers
+    that are no claims after all (versions, counts, scales, settings)."""
+    q, unit, adjacent, metric, metric_mention = f.q, f.unit, f.adjacent, f.metric, f.metric_mention
     value = abs(q.value)
-    if unit is None and not adjacent and sign_kind is None and _VERSION_BEFORE.search(tail):
+    if unit is None and not adjacent and f.sign_kind is None and _VERSION_BEFORE.search(f.tail):
         return None  # "Qwen 2.5", "NVLM 1.0", "Llama 3.2 1B": a version in a name
-    if unit is None and _counts_something(after, q.end, metrics):
+    if unit is None and _counts_something(f.after, q.end, f.metrics):
         return None  # "50 languages", "three datasets": the number counts the noun after it
     if unit is None:
         # counts ("three datasets", "12 layers") are not claims: need a metric, a sign or a decimal
-        if not (adjacent or sign_kind is not None or q.kind_hint in ("reduction", "from", "to")
+        if not (adjacent or f.sign_kind is not None or q.kind_hint in ("reduction", "from", "to")
                 or (kind is not None and "." in q.text)):
             return None
         kind = kind or "score"
@@ -189,5 +260,5 @@ def _judge(
     measured = unit == "x" or unit in _MEASURE_UNITS or bool(unit and _MEMORY_OR_COMPUTE.match(unit))
     if (measured or kind == "size") and not adjacent:
         metric = metric_mention = None  # a speedup or a size has no metric unless one is written next to it
-    return _Draft(q=q, kind=kind, metric=metric, sentence=sentence, metric_adjacent=adjacent, role=role,
+    return _Draft(q=q, kind=kind, metric=metric, sentence=sentence, metric_adjacent=adjacent, role=f.role,
                   metric_mention=metric_mention)
