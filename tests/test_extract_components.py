@@ -85,7 +85,7 @@ def test_abbreviation_tagger_types_and_reuses_short_forms(nlp: Language, matcher
     doc = AbbreviationTagger()(matcher(make_doc(nlp, text, "abstract")))
     assert ents(doc) == [("Adaptive Relation Modeling Network", "METHOD"), ("ARM-Net", "METHOD"),
                          ("ARM-Net", "METHOD"), ("BERT", "METHOD"), ("ARM-Nets", "METHOD")]
-    assert [d.short(text) for d in doc.user_data["kg_abbreviations"]] == ["ARM-Net"]
+    assert [d.short(text) for d in doc._.kg_abbreviations] == ["ARM-Net"]
 
 
 def test_abbreviation_takes_type_from_knowledge_base(nlp: Language, matcher: KnownEntityMatcher) -> None:

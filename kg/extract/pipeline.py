@@ -18,12 +18,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import OptionError
-from kg.extract import factories
+
+# The component modules register their factories with spaCy when imported.
+from kg.extract import claims_component, known_entities, patterns, tagger  # noqa: F401 (and abbreviations, below)
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
+from kg.extract.extensions import ABBREVIATIONS, CLAIMS, MENTIONS, RECORDS_ONLY, SENTENCES, data
 from kg.extract.limits import extracted_part
 from kg.extract.proposals import proposed_indices
 from kg.extract.sentences import split_sentences
-from kg.extract.spans import MENTIONS_KEY, RECORDS_ONLY_KEY, SOURCE_SCORES, entity_mentions, make_doc
+from kg.extract.spans import SOURCE_SCORES, entity_mentions, make_doc
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Abbreviation, Claim, Extraction, Mention, Paper, mention_named
 
@@ -61,7 +64,6 @@ def build_nlp(pipeline: str = "default", *, kb_paths: Sequence[str | Path] | Non
     components = PIPELINES.get(pipeline)
     if components is None:
         raise OptionError(f"unknown pipeline {pipeline!r}; use {', '.join(PIPELINES)}")
-    factories.register()
     nlp = spacy.blank("en")
     nlp.max_length = MAX_CHARS
     customize_tokenizer(nlp)
@@ -105,7 +107,7 @@ def _extract_batch(papers: list[Paper], nlp: Language) -> Iterator[Extraction]:
     for paper in papers:
         for text, field in ((paper.title, "title"), (paper.abstract, "abstract")):
             doc = make_doc(nlp, text, field)
-            doc.user_data[RECORDS_ONLY_KEY] = True
+            data(doc)[RECORDS_ONLY] = True
             docs.append(doc)
     processed = list(nlp.pipe(docs, batch_size=len(docs)))
     for k, paper in enumerate(papers):
@@ -120,9 +122,9 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
         text = paper.text(field)  # type: ignore[arg-type]
         made = _entity_mentions(doc)
-        found.append((made, doc.user_data.get("kg_claims", [])))
+        found.append((made, data(doc).get(CLAIMS) or []))
         mentions.extend(made)
-        defined: list[AbbreviationSpan] = doc.user_data.get("kg_abbreviations", [])
+        defined: list[AbbreviationSpan] = data(doc).get(ABBREVIATIONS) or []
         for abbr in defined:
             abbreviations.append(Abbreviation(
                 short=abbr.short(text), long=abbr.long(text), field=field,  # type: ignore[arg-type]
@@ -130,7 +132,7 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     mentions.extend(_short_forms_in_title(paper.title, mentions, abbreviations))
     mentions.sort(key=lambda m: (m.field != "title", m.start))
     claims = _claims_of(found, mentions)
-    sentences = abstract_doc.user_data.get("kg_sentences") or split_sentences(paper.abstract)
+    sentences = data(abstract_doc).get(SENTENCES) or split_sentences(paper.abstract)
     proposes = proposed_indices(paper.title, paper.abstract, mentions, sentences)
     return Extraction(paper_id=paper.id, mentions=tuple(mentions), claims=tuple(claims),
                       abbreviations=tuple(abbreviations), proposes=tuple(proposes))
@@ -158,7 +160,7 @@ def _final_index(made: list[Mention], final: dict[int, int], i: int | None) -> i
 
 def _entity_mentions(doc: Doc) -> list[Mention]:
     """The Doc's entities as Mentions (made once, by the claims component)."""
-    made = doc.user_data.get(MENTIONS_KEY)
+    made = data(doc).get(MENTIONS)
     return list(made) if made is not None else entity_mentions(doc)
 
 

@@ -239,3 +239,10 @@ def training_overlap(ids: Iterable[str], model: str | Path | None = None) -> int
     """How many of `ids` the model (the shipped one by default) was trained on."""
     seen = {i for file_ids in trained_on(model).values() for i in file_ids}
     return sum(1 for i in ids if i in seen)
+
+
+@Language.factory("kg_tagger", default_config={"model_path": None, "mode": None, "kb_paths": None})
+def make_tagger(nlp: Language, name: str, model_path: str | None, mode: str | None,
+                kb_paths: list[str] | None) -> Tagger:
+    """spaCy factory of `Tagger`."""
+    return Tagger(nlp, model_path, mode, kb_paths)
