@@ -201,3 +201,16 @@ def test_kg_train_requires_an_output_folder(tmp_path: Path) -> None:
     assert result.output.strip().splitlines() == ["Error: kg train needs -o DIR, the model directory to write "
                                                   "(to retrain the shipped tagger: -o kg/models/tagger)"]
     assert (shipped_model() / "crf.model").read_bytes() == before
+
+
+def test_kg_train_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.train.crf import DEFAULT_GOLD
+
+    if not all(p.exists() for p in DEFAULT_GOLD):
+        pytest.skip("../shared/gold is absent")
+    result = CliRunner().invoke(main, ["train", "-o", str(tmp_path / "tagger")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tagger" / "crf.model").read_bytes() == (shipped_model() / "crf.model").read_bytes()
