@@ -224,6 +224,11 @@ class Claim:
             method_mention=_index(obj.get("method_mention")),
         )
 
+    def with_mentions(self, metric: int | None, dataset: int | None, method: int | None) -> Claim:
+        """This claim referring to the mentions at these indices (`dataclasses.replace`, faster)."""
+        return Claim(self.field, self.start, self.end, self.text, self.value, self.unit, self.kind, self.metric,
+                     self.dataset, self.method, self.high, self.sentence, metric, dataset, method)
+
     def about(self) -> tuple[tuple[str | None, int | None, Label], ...]:
         """(name, mention index, label) of what the claim is about: its metric, dataset and method."""
         return ((self.metric, self.metric_mention, "METRIC"), (self.dataset, self.dataset_mention, "DATASET"),

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.extract.batching import in_batches
-from kg.extract.extensions import ABBREVIATIONS, data
+from kg.extract.extensions import ABBREVIATIONS
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS, METRIC_HEADS, TASK_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -144,7 +144,7 @@ class AbbreviationTagger:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         found = find_abbreviations(text)
-        data(doc)[ABBREVIATIONS] = found
+        doc.user_data[ABBREVIATIONS] = found
         if not found:
             return doc
         proposals: list[Span] = []

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.claims import find_claims
-from kg.extract.extensions import CLAIMS, FIELD, MENTIONS, SENTENCES, data
+from kg.extract.extensions import CLAIMS, FIELD, MENTIONS, SENTENCES
 from kg.extract.numbers import find_quantities
 from kg.extract.sentences import split_sentences
 from kg.extract.spans import entity_mentions, source_text, sync_entities
@@ -29,15 +29,15 @@ def find_claims_in_doc(doc: Doc) -> Doc:
     >>> [(c.text, doc._.kg_mentions[c.dataset_mention].text) for c in doc._.kg_claims]
     [('91.2', 'SQuAD')]
     """
-    field: Field = data(doc).get(FIELD) or "abstract"
+    field: Field = doc.user_data.get(FIELD) or "abstract"
     text = source_text(doc)
     sentences = split_sentences(text)
-    data(doc)[SENTENCES] = sentences
+    doc.user_data[SENTENCES] = sentences
     quantities = find_quantities(text)
     # The record's mentions, made once: the claims are attributed to them, and extract_papers keeps them.
     mentions = entity_mentions(doc)
-    data(doc)[MENTIONS] = mentions
-    data(doc)[CLAIMS] = find_claims(text, field, sentences, mentions, quantities=quantities)
+    doc.user_data[MENTIONS] = mentions
+    doc.user_data[CLAIMS] = find_claims(text, field, sentences, mentions, quantities=quantities)
     return sync_entities(doc)
 
 

@@ -13,20 +13,21 @@ A Doc that went through `kg.extract.build_nlp` carries, besides `doc.ents`:
   `kg_latex_barrier` (see `kg.extract.spans`).
 
 Registered at import (spaCy's own convention, and cheap: no model, no file). kg's components read
-and write these values where spaCy keeps them, `data(doc)[KEY]` (`doc.user_data`) with the keys below, because
+and write these values where spaCy keeps them, `doc.user_data[KEY]` with the keys below (typed Any:
+spaCy's stubs say the keys of `user_data` are strings, but `doc._` uses these tuples), because
 `doc._.name` costs about 3 µs a read, sixty times a dict lookup, and a Doc's entities are read a
 few dozen times on their way through the pipeline.
 
 >>> import spacy
 >>> doc = spacy.blank("en")("a text")
->>> data(doc)[FIELD] = "title"
+>>> doc.user_data[FIELD] = "title"
 >>> doc._.kg_field, doc._.kg_claims
 ('title', None)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from spacy.tokens import Doc
 
@@ -45,24 +46,18 @@ def key(name: str) -> tuple[str, str, None, None]:
     return ("._.", name, None, None)
 
 
-FIELD = key("kg_field")
-TEXT = key("kg_text")
-FOLDED = key("kg_folded")
-ABBREVIATIONS = key("kg_abbreviations")
-SENTENCES = key("kg_sentences")
-MENTIONS = key("kg_mentions")
-CLAIMS = key("kg_claims")
-ENTS = key("kg_ents")
-ENTS_PENDING = key("kg_ents_pending")
-RECORDS_ONLY = key("kg_records_only")
-LATEX_COMMANDS = key("kg_latex_commands")
-LATEX_BARRIER = key("kg_latex_barrier")
-
-
-def data(doc: Doc) -> dict[Any, Any]:
-    """`doc.user_data`, typed as what it is: spaCy's stubs say `dict[str, Any]`, but `doc._` keeps its
-    values there under the tuple keys of `key`."""
-    return doc.user_data
+FIELD: Final[Any] = key("kg_field")
+TEXT: Final[Any] = key("kg_text")
+FOLDED: Final[Any] = key("kg_folded")
+ABBREVIATIONS: Final[Any] = key("kg_abbreviations")
+SENTENCES: Final[Any] = key("kg_sentences")
+MENTIONS: Final[Any] = key("kg_mentions")
+CLAIMS: Final[Any] = key("kg_claims")
+ENTS: Final[Any] = key("kg_ents")
+ENTS_PENDING: Final[Any] = key("kg_ents_pending")
+RECORDS_ONLY: Final[Any] = key("kg_records_only")
+LATEX_COMMANDS: Final[Any] = key("kg_latex_commands")
+LATEX_BARRIER: Final[Any] = key("kg_latex_barrier")
 
 
 def register() -> None:

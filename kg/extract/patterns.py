@@ -20,7 +20,7 @@ from spacy.vocab import Vocab
 
 from kg.errors import KgError
 from kg.extract.batching import in_batches
-from kg.extract.extensions import FIELD, data
+from kg.extract.extensions import FIELD
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -283,7 +283,7 @@ class NamePatterns:
         self._flag = 0
 
     def __call__(self, doc: Doc) -> Doc:
-        is_title = data(doc).get(FIELD) == "title"
+        is_title = doc.user_data.get(FIELD) == "title"
         if doc.vocab is not self._vocab:
             self._flag, self._vocab = lexeme_flag(doc.vocab), doc.vocab
         toks = _Tokens(doc, self._flag)

@@ -9,7 +9,6 @@ Docs into `Extraction` records; spaCy objects never leave this package.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from kg.errors import OptionError
 # The component modules register their factories with spaCy when imported.
 from kg.extract import claims_component, known_entities, patterns, tagger  # noqa: F401 (and abbreviations, below)
 from kg.extract.abbreviations import AbbreviationSpan, short_form_pattern
-from kg.extract.extensions import ABBREVIATIONS, CLAIMS, MENTIONS, RECORDS_ONLY, SENTENCES, data
+from kg.extract.extensions import ABBREVIATIONS, CLAIMS, MENTIONS, RECORDS_ONLY, SENTENCES
 from kg.extract.limits import extracted_part
 from kg.extract.proposals import proposed_indices
 from kg.extract.sentences import split_sentences
@@ -107,7 +106,7 @@ def _extract_batch(papers: list[Paper], nlp: Language) -> Iterator[Extraction]:
     for paper in papers:
         for text, field in ((paper.title, "title"), (paper.abstract, "abstract")):
             doc = make_doc(nlp, text, field)
-            data(doc)[RECORDS_ONLY] = True
+            doc.user_data[RECORDS_ONLY] = True
             docs.append(doc)
     processed = list(nlp.pipe(docs, batch_size=len(docs)))
     for k, paper in enumerate(papers):
@@ -122,9 +121,9 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     for field, doc in (("title", title_doc), ("abstract", abstract_doc)):
         text = paper.text(field)  # type: ignore[arg-type]
         made = _entity_mentions(doc)
-        found.append((made, data(doc).get(CLAIMS) or []))
+        found.append((made, doc.user_data.get(CLAIMS) or []))
         mentions.extend(made)
-        defined: list[AbbreviationSpan] = data(doc).get(ABBREVIATIONS) or []
+        defined: list[AbbreviationSpan] = doc.user_data.get(ABBREVIATIONS) or []
         for abbr in defined:
             abbreviations.append(Abbreviation(
                 short=abbr.short(text), long=abbr.long(text), field=field,  # type: ignore[arg-type]
@@ -132,7 +131,7 @@ def doc_to_extraction(paper: Paper, title_doc: Doc, abstract_doc: Doc) -> Extrac
     mentions.extend(_short_forms_in_title(paper.title, mentions, abbreviations))
     mentions.sort(key=lambda m: (m.field != "title", m.start))
     claims = _claims_of(found, mentions)
-    sentences = data(abstract_doc).get(SENTENCES) or split_sentences(paper.abstract)
+    sentences = abstract_doc.user_data.get(SENTENCES) or split_sentences(paper.abstract)
     proposes = proposed_indices(paper.title, paper.abstract, mentions, sentences)
     return Extraction(paper_id=paper.id, mentions=tuple(mentions), claims=tuple(claims),
                       abbreviations=tuple(abbreviations), proposes=tuple(proposes))
@@ -150,7 +149,7 @@ def _claims_of(found: list[tuple[list[Mention], list[Claim]]], mentions: list[Me
             for k, (name, _, label) in enumerate(claim.about()):
                 if index[k] is None and name:
                     index[k] = mention_named(mentions, name, label, claim)
-            out.append(replace(claim, metric_mention=index[0], dataset_mention=index[1], method_mention=index[2]))
+            out.append(claim.with_mentions(*index))
     return out
 
 
@@ -160,7 +159,7 @@ def _final_index(made: list[Mention], final: dict[int, int], i: int | None) -> i
 
 def _entity_mentions(doc: Doc) -> list[Mention]:
     """The Doc's entities as Mentions (made once, by the claims component)."""
-    made = data(doc).get(MENTIONS)
+    made = doc.user_data.get(MENTIONS)
     return list(made) if made is not None else entity_mentions(doc)
 
 

@@ -21,7 +21,6 @@ from kg.extract.extensions import (
     LATEX_COMMANDS,
     RECORDS_ONLY,
     TEXT,
-    data,
 )
 from kg.extract.latex import blank, reference_commands
 from kg.extract.textfold import fold
@@ -45,7 +44,7 @@ def entities(doc: Doc) -> list[Span]:
     tokens, and writing it visits every token, and done by each component these were the largest
     costs of the rules-only pipeline. Code that sets `doc.ents` itself must use `set_entities`.
     """
-    cached = data(doc).get(ENTS)
+    cached = doc.user_data.get(ENTS)
     return list(cached) if cached is not None else list(doc.ents)
 
 
@@ -55,24 +54,24 @@ def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
 
 
 def _set_located(doc: Doc, located: list[tuple[int, int, Span]]) -> None:
-    if data(doc).get(LATEX_COMMANDS):
+    if doc.user_data.get(LATEX_COMMANDS):
         located = _cut_at_commands(doc, located)
     located.sort(key=_by_start)
-    data(doc)[ENTS] = tuple([span for _, _, span in located])
-    data(doc)[ENTS_PENDING] = True
+    doc.user_data[ENTS] = tuple([span for _, _, span in located])
+    doc.user_data[ENTS_PENDING] = True
 
 
 def _cut_at_commands(doc: Doc, located: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:
     """Each span cut where a blanked LaTeX command was: the first part of it that has words is kept,
     so "SQuAD \\cite{r} dataset" gives "SQuAD" and "\\cite{r} FooQA" gives "FooQA"."""
-    barrier = data(doc).get(LATEX_BARRIER)
+    barrier = doc.user_data.get(LATEX_BARRIER)
     if barrier is None:
         barrier = bytearray(len(doc))
-        for start, end in data(doc)[LATEX_COMMANDS]:
+        for start, end in doc.user_data[LATEX_COMMANDS]:
             blanked = doc.char_span(start, end, alignment_mode="expand")
             if blanked is not None:
                 barrier[blanked.start:blanked.end] = b"\x01" * (blanked.end - blanked.start)
-        data(doc)[LATEX_BARRIER] = barrier
+        doc.user_data[LATEX_BARRIER] = barrier
     out: list[tuple[int, int, Span]] = []
     for a, b, span in located:
         if barrier.find(1, a, b) == -1:
@@ -101,8 +100,8 @@ def sync_entities(doc: Doc) -> Doc:
     `doc.ents` as spaCy users expect. A Doc marked `kg_records_only` (by `extract_papers`, which turns
     it into records and drops it) keeps them unwritten: a twentieth of the rules-only pipeline's time.
     """
-    if data(doc).pop(ENTS_PENDING, False) and not data(doc).get(RECORDS_ONLY):
-        doc.set_ents(list(data(doc)[ENTS]), default="outside")
+    if doc.user_data.pop(ENTS_PENDING, False) and not doc.user_data.get(RECORDS_ONLY):
+        doc.set_ents(list(doc.user_data[ENTS]), default="outside")
     return doc
 
 
@@ -149,22 +148,22 @@ def make_doc(nlp: Language, text: str, field: str) -> Doc:
         folded = blank(folded, commands)
     doc = tokenize(nlp, folded)
     if commands:
-        data(doc)[LATEX_COMMANDS] = commands
-    data(doc)[FIELD] = field
-    data(doc)[TEXT] = text
-    data(doc)[FOLDED] = folded
+        doc.user_data[LATEX_COMMANDS] = commands
+    doc.user_data[FIELD] = field
+    doc.user_data[TEXT] = text
+    doc.user_data[FOLDED] = folded
     return doc
 
 
 def doc_text(doc: Doc) -> str:
     """The Doc's text (the folded text `make_doc` tokenized): `doc.text` rebuilds it from every token."""
-    text = data(doc).get(FOLDED)
+    text = doc.user_data.get(FOLDED)
     return text if isinstance(text, str) else doc.text
 
 
 def source_text(doc: Doc) -> str:
     """The text as the input gave it (same length as the Doc's folded text)."""
-    text = data(doc).get(TEXT)
+    text = doc.user_data.get(TEXT)
     return text if isinstance(text, str) else doc_text(doc)
 
 
@@ -175,7 +174,7 @@ SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
 def entity_mentions(doc: Doc) -> list[Mention]:
     """The Doc's entities as Mentions of its field and text, each Span attribute read once (the
     string ones are lookups); the last component keeps them in `doc._.kg_mentions`."""
-    field = data(doc).get(FIELD) or "abstract"
+    field = doc.user_data.get(FIELD) or "abstract"
     text = source_text(doc)
     out: list[Mention] = []
     for ent in entities(doc):
