@@ -180,7 +180,7 @@ class Claim:
     method_mention: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The record form of `../shared/README.md` (plus the mention indices)."""
+        """The record form of `../shared/README.md` (plus the mention indices that are not None)."""
         out: dict[str, Any] = {
             "field": self.field,
             "start": self.start,
@@ -197,9 +197,12 @@ class Claim:
             out["high"] = self.high
         if self.sentence is not None:
             out["sentence"] = list(self.sentence)
-        out["metric_mention"] = self.metric_mention
-        out["dataset_mention"] = self.dataset_mention
-        out["method_mention"] = self.method_mention
+        if self.metric_mention is not None:
+            out["metric_mention"] = self.metric_mention
+        if self.dataset_mention is not None:
+            out["dataset_mention"] = self.dataset_mention
+        if self.method_mention is not None:
+            out["method_mention"] = self.method_mention
         return out
 
     @classmethod
