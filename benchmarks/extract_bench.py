@@ -54,7 +54,7 @@ def _run_one(name: str, path: Path, repeat: int, batch_size: int) -> dict[str, A
     if name in ("default", "fast"):
         from kg.extract import build_nlp, extract_papers
 
-        nlp = build_nlp(fast=name == "fast")
+        nlp = build_nlp(name)
 
         def run(items: list[Any]) -> None:
             for _ in extract_papers(items, nlp, batch_size=batch_size):

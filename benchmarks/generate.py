@@ -124,7 +124,7 @@ def _slots(text: str, mentions: Sequence[tuple[int, int, str]]) -> tuple[tuple[i
 def load_source(path: Path | None = None) -> Source:
     """The sentences of the source corpus with their slots (kg's `--fast` extraction finds the names)."""
     from kg.extract import build_nlp, extract_papers
-    from kg.extract.claims import split_sentences
+    from kg.extract.sentences import split_sentences
     from kg.ingest import read_papers
 
     if path is None:
@@ -136,7 +136,7 @@ def load_source(path: Path | None = None) -> Source:
     middles: list[Sentence] = []
     closings: list[Sentence] = []
     titles: list[Sentence] = []
-    for paper, record in zip(papers, extract_papers(papers, build_nlp(fast=True)), strict=True):
+    for paper, record in zip(papers, extract_papers(papers, build_nlp("fast")), strict=True):
         spans = {field: [(m.start, m.end, m.label) for m in record.mentions if m.field == field]
                  for field in ("title", "abstract")}
         titles.append(Sentence(paper.title, _slots(paper.title, spans["title"])))

@@ -28,7 +28,7 @@ def _one(pipeline: str, size: int, limit: bool) -> None:
 
     if not limit:
         limits.MAX_TEXT_CHARS = sys.maxsize
-    nlp = build_nlp(fast=pipeline == "fast")
+    nlp = build_nlp(pipeline)
     base = " ".join(json.loads(line)["abstract"] for line in EXAMPLES.open(encoding="utf-8"))
     next(extract_papers([Paper(id="w", title="", abstract=base[:2000])], nlp))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

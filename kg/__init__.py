@@ -28,7 +28,7 @@ Composed from the stages:
   Dask), link, and write the graph, RDF, records, stats and page into a folder.
 - `kg.records.write_papers` (`kg read`), `write_records` (`kg extract`) and `score_gold`
   (`kg eval`): papers and extraction records as JSON Lines files, and their scores against gold;
-  `kg.records.extraction_pipeline`: the spaCy pipeline by name ("default" or "fast").
+  `kg.extract.build_nlp`: the spaCy pipeline by name ("default" or "fast").
 - `kg.rdf.inputs.resolve_rdf`: the RDF file of a build folder; `kg.rdf.inputs.prepare_query`: a
   query from text, a .rq file or a name with its parameters, checked before any graph is loaded
   (`kg query`, `kg validate`, `kg load`).

@@ -61,7 +61,7 @@ def _worker_nlp(fast: bool) -> Any:
     if fast not in cache:
         from kg.extract import build_nlp
 
-        cache[fast] = build_nlp(fast=fast)
+        cache[fast] = build_nlp("fast" if fast else "default")
     return cache[fast]
 
 

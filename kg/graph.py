@@ -9,7 +9,7 @@ edges keyed by relation, each with the evidence of every supporting mention (`Ed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -30,7 +30,7 @@ from kg.schema import (
     claim_node,
     paper_node,
 )
-from kg.types import MAX_TEXT_CHARS, Claim, Entity, Extraction, Linked, Mention, Paper
+from kg.types import MAX_TEXT_CHARS, Claim, Entity, Extraction, Label, Linked, Mention, Paper, mention_named
 
 
 def _evidence(paper_id: str, field: str, start: int, end: int, text: str, extractor: str,
@@ -107,7 +107,7 @@ def _mention_edges(graph: nx.MultiDiGraph, paper_id: str,
     return edges
 
 
-def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Iterable[Mention]) -> None:
+def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Sequence[Mention]) -> None:
     cnode = claim_node(paper.id, claim.field, claim.start, claim.end)
     text = paper.text(claim.field)
     sentence = text[claim.sentence[0]:claim.sentence[1]] if claim.sentence else ""
@@ -116,30 +116,22 @@ def _add_claim(graph: nx.MultiDiGraph, paper: Paper, claim: Claim, mentions: Ite
                    field=claim.field, start=claim.start, end=claim.end)
     evidence = _evidence(paper.id, claim.field, claim.start, claim.end, claim.text, "claims", 1.0)
     _add_edge(graph, paper_node(paper.id), cnode, REPORTS, evidence)
-    for relation, name, label in ((CLAIM_METRIC, claim.metric, "METRIC"), (CLAIM_DATASET, claim.dataset, "DATASET"),
-                                  (CLAIM_METHOD, claim.method, "METHOD")):
+    for relation, (name, index, label) in zip((CLAIM_METRIC, CLAIM_DATASET, CLAIM_METHOD), claim.about(),
+                                              strict=True):
         if not name:
             continue
-        target = _entity_named(name, label, claim, mentions)
+        target = _entity_named(name, index, label, claim, mentions)
         if target is not None and target in graph:
             _add_edge(graph, cnode, target, relation, dict(evidence))
 
 
-def _entity_named(name: str, label: str, claim: Claim, mentions: Iterable[Mention]) -> str | None:
-    """The entity a claim's metric/dataset/method text refers to: the nearest mention with that text
-    (or, for a mention written as a definition, "word error rate (WER)", with its short form)."""
-    from kg.extract.claims import short_name
-
-    best: tuple[int, str] | None = None
-    wanted = name.casefold()
-    for m in mentions:
-        if m.entity_id is None or m.label != label or (
-                m.text.casefold() != wanted and short_name(m.text).casefold() != wanted):
-            continue
-        distance = abs(m.start - claim.start) + (0 if m.field == claim.field else 10**6)
-        if best is None or distance < best[0]:
-            best = (distance, m.entity_id)
-    return best[1] if best else None
+def _entity_named(name: str, index: int | None, label: Label, claim: Claim,
+                  mentions: Sequence[Mention]) -> str | None:
+    """The entity of the mention a claim's metric/dataset/method refers to: the one at `index` in
+    the paper's mentions; in records without the index, the nearest linked mention of that name."""
+    if index is None or not 0 <= index < len(mentions) or mentions[index].entity_id is None:
+        index = mention_named(mentions, name, label, claim, linked_only=True)
+    return mentions[index].entity_id if index is not None else None
 
 
 def build_graph(papers: Iterable[Paper], linked: Linked) -> nx.MultiDiGraph:

@@ -106,7 +106,7 @@ def _init_worker(fast: bool, parent: int) -> None:
     from kg.extract import build_nlp
 
     global _WORKER_NLP
-    _WORKER_NLP = build_nlp(fast=fast)
+    _WORKER_NLP = build_nlp("fast" if fast else "default")
 
 
 def _extract_chunk(chunk: list[dict[str, Any]]) -> list[str]:
@@ -147,7 +147,7 @@ def extract_records(papers: Iterable[Paper], *, fast: bool = False, workers: int
         yield from extract_records_with_dask(papers, dask, fast=fast, batch_size=batch_size)
         return
     if workers <= 1:
-        for record in extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size):
+        for record in extract_papers(papers, build_nlp("fast" if fast else "default"), batch_size=batch_size):
             yield record, record_text(record)
         return
     with contextlib.nullcontext(pool) if pool is not None else worker_pool(workers, fast=fast) as running:

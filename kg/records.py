@@ -12,36 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kg.errors import OptionError, Problem
+from kg.errors import Problem
 
 if TYPE_CHECKING:
-    from spacy.language import Language
 
     from kg.eval import Report
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 """Wraps a stream of items with a display of how many went by (`what` names them), yielding each."""
-
-PIPELINES = ("default", "fast")
-
-
-def extraction_pipeline(pipeline: str = "default") -> Language:
-    """The spaCy pipeline named `pipeline`: "default" (rules, knowledge base and trained tagger) or
-    "fast" (rules and knowledge base only); any other name is an `OptionError`.
-
-    >>> extraction_pipeline("fast").pipe_names[-1]
-    'kg_claims'
-    >>> extraction_pipeline("quick")
-    Traceback (most recent call last):
-    kg.errors.OptionError: unknown pipeline 'quick'; use default or fast
-    """
-    if pipeline not in PIPELINES:
-        raise OptionError(f"unknown pipeline {pipeline!r}; use {' or '.join(PIPELINES)}")
-    from kg.extract import build_nlp
-
-    return build_nlp(fast=pipeline == "fast")
-
 
 def _counted(items: Iterable[T], progress: Progress | None, what: str) -> Iterable[T]:
     return items if progress is None else progress(items, what)
@@ -105,7 +84,9 @@ def write_records(inputs: Sequence[str | Path], output: str | Path, *, format: s
 
     refuse_overwriting_inputs(Path(output), [Path(p) for p in inputs])
     output_target(Path(output))  # a folder or a disk is refused before the pipeline is built
-    nlp = extraction_pipeline(pipeline)
+    from kg.extract import build_nlp
+
+    nlp = build_nlp(pipeline)
     n = 0
     papers = warn_long(read_papers(inputs, format=format, on_problem=on_problem, strict=strict, skip=[output]),
                        on_problem)
@@ -136,7 +117,9 @@ def score_gold(gold: str | Path, *, pred: str | Path | None = None, pipeline: st
     records = kg_eval.read_gold(gold)
     if pred is not None:
         return kg_eval.evaluate(records, kg_eval.read_predictions(pred))
-    nlp = extraction_pipeline(pipeline)
+    from kg.extract import build_nlp
+
+    nlp = build_nlp(pipeline)
     if pipeline == "default" and warn is not None:
         from kg.extract.tagger import training_overlap
 

@@ -6,9 +6,10 @@ JSON Lines and a later stage can be rerun from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 Label = Literal["METHOD", "DATASET", "METRIC", "TASK"]
 Field = Literal["title", "abstract"]
@@ -154,7 +155,13 @@ class Quantity:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A number that states a result, with what it is about when the sentence says so."""
+    """A number that states a result, with what it is about when the sentence says so.
+
+    `metric`, `dataset` and `method` name what the claim is about; `metric_mention`,
+    `dataset_mention` and `method_mention` are the indices of those mentions in the
+    `Extraction.mentions` of the claim's paper (None when no mention names it, or in records
+    written before claims carried them).
+    """
 
     field: Field
     start: int
@@ -168,9 +175,12 @@ class Claim:
     method: str | None = None
     high: float | None = None
     sentence: tuple[int, int] | None = None
+    metric_mention: int | None = None
+    dataset_mention: int | None = None
+    method_mention: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The record form of `../shared/README.md`."""
+        """The record form of `../shared/README.md` (plus the mention indices that are not None)."""
         out: dict[str, Any] = {
             "field": self.field,
             "start": self.start,
@@ -187,6 +197,12 @@ class Claim:
             out["high"] = self.high
         if self.sentence is not None:
             out["sentence"] = list(self.sentence)
+        if self.metric_mention is not None:
+            out["metric_mention"] = self.metric_mention
+        if self.dataset_mention is not None:
+            out["dataset_mention"] = self.dataset_mention
+        if self.method_mention is not None:
+            out["method_mention"] = self.method_mention
         return out
 
     @classmethod
@@ -206,7 +222,70 @@ class Claim:
             method=obj.get("method"),
             high=obj.get("high"),
             sentence=(int(sentence[0]), int(sentence[1])) if sentence else None,
+            metric_mention=_index(obj.get("metric_mention")),
+            dataset_mention=_index(obj.get("dataset_mention")),
+            method_mention=_index(obj.get("method_mention")),
         )
+
+    def with_mentions(self, metric: int | None, dataset: int | None, method: int | None) -> Claim:
+        """This claim referring to the mentions at these indices (`dataclasses.replace`, faster)."""
+        return Claim(self.field, self.start, self.end, self.text, self.value, self.unit, self.kind, self.metric,
+                     self.dataset, self.method, self.high, self.sentence, metric, dataset, method)
+
+    def about(self) -> tuple[tuple[str | None, int | None, Label], ...]:
+        """(name, mention index, label) of what the claim is about: its metric, dataset and method."""
+        return ((self.metric, self.metric_mention, "METRIC"), (self.dataset, self.dataset_mention, "DATASET"),
+                (self.method, self.method_mention, "METHOD"))
+
+
+def _index(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+_DEFINED = re.compile(r"^.*\S\s*\(\s*([^()\s]{2,12})\s*\)$")
+
+
+@overload
+def short_name(name: str) -> str: ...
+@overload
+def short_name(name: None) -> None: ...
+def short_name(name: str | None) -> str | None:
+    """How a claim names a mention written as a definition, "long form (SHORT)": by its short form.
+
+    A tagger that follows a corpus convention of one span per definition gives mentions such as
+    "word error rate (WER)"; a claim about WER is about "WER". Parentheses that hold no
+    abbreviation (a unit, a lower-case qualifier) stay.
+
+    >>> short_name("word error rate (WER)"), short_name("BLEU"), short_name("F1 (macro)"), short_name("BLEU (%)")
+    ('WER', 'BLEU', 'F1 (macro)', 'BLEU (%)')
+    """
+    if name is None or not name.endswith(")"):
+        return name
+    m = _DEFINED.match(name)
+    if m is None or not any(c.isupper() for c in m.group(1)) or not m.group(1)[0].isalnum():
+        return name
+    return m.group(1)
+
+
+def mention_named(mentions: Sequence[Mention], name: str, label: Label, claim: Claim, *,
+                  linked_only: bool = False) -> int | None:
+    """The index of the mention a claim's name refers to: the nearest one (in the claim's field first)
+    with that label and that text, or with that short form (`short_name`); None when there is none.
+
+    >>> ms = [Mention("abstract", 0, 4, "BLEU", "METRIC"), Mention("abstract", 30, 34, "BLEU", "METRIC")]
+    >>> mention_named(ms, "bleu", "METRIC", Claim("abstract", 24, 28, "41.2", 41.2, None, "score"))
+    1
+    """
+    best: tuple[int, int] | None = None
+    wanted = name.casefold()
+    for i, m in enumerate(mentions):
+        if (linked_only and m.entity_id is None) or m.label != label or (
+                m.text.casefold() != wanted and short_name(m.text).casefold() != wanted):
+            continue
+        distance = abs(m.start - claim.start) + (0 if m.field == claim.field else 10**6)
+        if best is None or distance < best[0]:
+            best = (distance, i)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ def test_write_records_refuses_a_folder_and_an_unknown_pipeline_before_reading(t
     missing = tmp_path / "nope.jsonl"  # never read: the refusals come first
     with pytest.raises(KgError, match="is a folder"):
         write_records([missing], tmp_path, pipeline="fast")
-    with pytest.raises(OptionError, match="unknown pipeline 'quick'; use default or fast"):
+    with pytest.raises(OptionError, match="unknown pipeline 'quick'; use default, fast"):
         write_records([missing], tmp_path / "r.jsonl", pipeline="quick")
     assert list(tmp_path.iterdir()) == []
 
@@ -146,15 +146,13 @@ def test_prepare_query_reads_a_file_and_names_it_when_it_cannot(tmp_path: Path) 
 
 
 def test_training_files_without_gold_is_one_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import kg.train.trainer
+    import kg.train.crf
 
-    monkeypatch.setattr(kg.train.trainer, "DEFAULT_GOLD", (tmp_path / "absent.jsonl",))
-    monkeypatch.setattr(kg.train.trainer, "DEFAULT_CORPUS", (tmp_path,))
+    monkeypatch.setattr(kg.train.crf, "DEFAULT_GOLD", (tmp_path / "absent.jsonl",))
     with pytest.raises(InputError, match="pass --gold FILE"):
         training_files()
     gold = tmp_path / "g.jsonl"
-    assert training_files([gold]) == ([gold], [tmp_path])
-    assert training_files([gold], [EXAMPLES], silver=False) == ([gold], [])
+    assert training_files([gold]) == [gold]
 
 
 def test_serve_store_answers_until_sigterm_and_says_so(tmp_path: Path) -> None:

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.extract import claims as claims_module
-from kg.extract.claims import find_claims, split_sentences
+from kg.extract import sentences as sentences_module
+from kg.extract.claims import find_claims, vocabulary
 from kg.extract.numbers import find_quantities
+from kg.extract.sentences import split_sentences
 from kg.types import Claim, Field, Label, Mention
 
 
@@ -332,9 +333,9 @@ SENTENCE_ISH = st.lists(
 def test_sentence_end_patterns_agree(text: str) -> None:
     original = re.compile(r"[.!?]+[\"'”’)\]]*[ \t\u00a0]+(?=\S)|[ \t]*\n\s*")
     expected = [m.span() for m in original.finditer(text)]
-    assert [m.span() for m in claims_module._SENT_END.finditer(text)] == expected
+    assert [m.span() for m in sentences_module._SENT_END.finditer(text)] == expected
     if "\n" not in text:
-        assert [m.span() for m in claims_module._SENT_END_INLINE.finditer(text)] == expected
+        assert [m.span() for m in sentences_module._SENT_END_INLINE.finditer(text)] == expected
 
 
 METRIC_ISH = st.lists(
@@ -347,8 +348,8 @@ METRIC_ISH = st.lists(
 
 @given(METRIC_ISH, st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=80))
 def test_metric_word_spans_agree_with_the_pattern(text: str, pos: int, endpos: int) -> None:
-    expected = [m.span() for m in claims_module._BUILTIN_METRIC.finditer(text, pos, endpos)]
-    assert list(claims_module._metric_word_spans(text, pos, endpos)) == expected
+    expected = [m.span() for m in vocabulary._BUILTIN_METRIC.finditer(text, pos, endpos)]
+    assert list(vocabulary._metric_word_spans(text, pos, endpos)) == expected
 
 
 def test_quantities_can_be_passed_in() -> None:
@@ -375,3 +376,27 @@ def test_a_mention_written_as_a_definition_names_the_claim_by_its_short_form() -
     graph = build_graph([Paper(id="p", title="", abstract=text)], Linked(entities, (extraction,)))
     edges = {(v, k) for _, v, k in graph.edges(keys=True) if k in (CLAIM_METRIC, CLAIM_DATASET)}
     assert edges == {("e0", CLAIM_METRIC), ("e1", CLAIM_DATASET)}
+    # with the indices, and as an old record without them, the graph links the same entities
+    assert (claim.metric_mention, claim.dataset_mention) == (0, 1)
+    old = Claim.from_json({k: v for k, v in claim.to_json().items() if not k.endswith("_mention")})
+    assert old.metric_mention is None
+    old_graph = build_graph([Paper(id="p", title="", abstract=text)],
+                            Linked(entities, (Extraction("p", mentions=linked_mentions, claims=(old,)),)))
+    assert {(v, k) for _, v, k in old_graph.edges(keys=True) if k in (CLAIM_METRIC, CLAIM_DATASET)} == edges
+
+
+def test_claims_refer_to_their_mentions_by_index() -> None:
+    from kg.extract import build_nlp, extract_papers
+    from kg.types import Paper
+
+    text = "BERT reaches 91.2 F1 on SQuAD. Our method cuts memory by 40% over BERT on SQuAD."
+    (ex,) = extract_papers([Paper(id="p", title="SQuAD with BERT", abstract=text)], build_nlp(pipeline="fast"))
+    first, second = ex.claims
+    assert [ex.mentions[i].text for i in (first.metric_mention, first.dataset_mention, first.method_mention)
+            if i is not None] == ["F1", "SQuAD", "BERT"]
+    assert ex.mentions[first.method_mention].field == "abstract"  # not the title's BERT
+    assert ex.mentions[first.method_mention].start == 0
+    # "memory" is a built-in metric word, no mention: no index; the baseline BERT is not the method
+    assert (second.metric, second.metric_mention, second.method) == ("memory", None, None)
+    assert "metric_mention" not in second.to_json() and second.to_json()["dataset_mention"] == second.dataset_mention
+    assert Claim.from_json(second.to_json()) == second

@@ -11,6 +11,7 @@ import pytest
 from kg.errors import InputError, KgError
 from kg.extract.crf import FEATURE_GROUPS, FeatureExtractor, bio_spans, rule_tags, word_shape
 from kg.extract.pipeline import build_nlp, extract_papers
+from kg.extract.tagger import shipped_model
 from kg.knowledge_base import KBEntry
 from kg.train.crf import bio_tags, crf_sequences, load_settings, train_crf
 from kg.train.cv import cross_validate
@@ -134,8 +135,8 @@ def test_a_broken_config_names_the_file(tmp_path: Path) -> None:
 
 
 def test_cross_validation_trains_crf_models_on_a_toy_corpus(toy_gold: Path, tmp_path: Path) -> None:
-    result = cross_validate([toy_gold], tmp_path, k=2, seed=0, modes=["ner_only"], log=lambda _: None)
-    assert set(result.summary()["toy.jsonl"]) == {"rules", "ner_only"}
+    result = cross_validate([toy_gold], tmp_path, k=2, seed=0, modes=["ner_results"], log=lambda _: None)
+    assert set(result.summary()["toy.jsonl"]) == {"rules", "ner_results"}  # the shipped mode, and the rules
     metas = [json.loads((tmp_path / f"fold-{f}" / "model" / "meta.json").read_text(encoding="utf-8"))["kg"]
              for f in (0, 1)]
     assert [m["kind"] for m in metas] == ["crf", "crf"]
@@ -183,3 +184,33 @@ def test_a_span_with_an_unpartnered_bracket_is_repaired(tmp_path: Path) -> None:
     balanced = ["the", "Alpha", "Corpus", "is", "big"]
     assert tagger.spans([[f"w={w}", f"i={i}"] for i, w in enumerate(balanced)], balanced) == \
         tagger.spans([[f"w={w}", f"i={i}"] for i, w in enumerate(balanced)])
+
+
+def test_kg_train_requires_an_output_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    before = (shipped_model() / "crf.model").read_bytes()
+    result = CliRunner().invoke(main, ["train", "--gold", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2  # --gold must exist: click's usage error comes first
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "--gold", str(gold)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: kg train needs -o DIR, the model directory to write "
+                                                  "(to retrain the shipped tagger: -o kg/models/tagger)"]
+    assert (shipped_model() / "crf.model").read_bytes() == before
+
+
+def test_kg_train_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.train.crf import DEFAULT_GOLD
+
+    if not all(p.exists() for p in DEFAULT_GOLD):
+        pytest.skip("../shared/gold is absent")
+    result = CliRunner().invoke(main, ["train", "-o", str(tmp_path / "tagger")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tagger" / "crf.model").read_bytes() == (shipped_model() / "crf.model").read_bytes()

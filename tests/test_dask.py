@@ -137,5 +137,5 @@ def test_extraction_through_a_scheduler_address_matches_local_extraction(fragile
     address = fragile_client.scheduler.address
     assert address.startswith("tcp://")
     got = [e.to_json() for e in extract_with_dask(papers, address, fast=True, partition_size=3)]
-    assert got == [e.to_json() for e in extract_papers(papers, build_nlp(fast=True))]
+    assert got == [e.to_json() for e in extract_papers(papers, build_nlp("fast"))]
     assert list(extract_with_dask([], "tcp://127.0.0.1:1", fast=True)) == []  # nothing to do: no connection

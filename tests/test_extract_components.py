@@ -85,7 +85,7 @@ def test_abbreviation_tagger_types_and_reuses_short_forms(nlp: Language, matcher
     doc = AbbreviationTagger()(matcher(make_doc(nlp, text, "abstract")))
     assert ents(doc) == [("Adaptive Relation Modeling Network", "METHOD"), ("ARM-Net", "METHOD"),
                          ("ARM-Net", "METHOD"), ("BERT", "METHOD"), ("ARM-Nets", "METHOD")]
-    assert [d.short(text) for d in doc.user_data["kg_abbreviations"]] == ["ARM-Net"]
+    assert [d.short(text) for d in doc._.kg_abbreviations] == ["ARM-Net"]
 
 
 def test_abbreviation_takes_type_from_knowledge_base(nlp: Language, matcher: KnownEntityMatcher) -> None:
@@ -187,7 +187,17 @@ def test_cue_ends_agree_with_the_case_insensitive_pattern() -> None:
 def test_a_doc_leaving_the_pipeline_has_its_entities_in_doc_ents() -> None:
     from kg.extract import build_nlp
 
-    for fast in (True, False):
-        doc = build_nlp(fast=fast)("We fine-tune BERT on SQuAD and reach 91.2 F1 with Large Language Models (LLMs).")
+    for pipeline in ("fast", "default"):
+        doc = build_nlp(pipeline)("We fine-tune BERT on SQuAD and reach 91.2 F1 with Large Language Models (LLMs).")
         assert [(e.text, e.label_) for e in doc.ents] == ents(doc)
         assert ("BERT", "METHOD") in ents(doc) and ("SQuAD", "DATASET") in ents(doc)
+
+
+def test_pipelines_by_name() -> None:
+    from kg.errors import OptionError
+    from kg.extract import PIPELINES, build_nlp
+
+    assert set(PIPELINES) == {"default", "fast"}
+    assert build_nlp("fast").pipe_names == list(PIPELINES["fast"])
+    with pytest.raises(OptionError, match="unknown pipeline 'quick'; use default, fast"):
+        build_nlp("quick")

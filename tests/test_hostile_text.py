@@ -16,7 +16,7 @@ from kg.types import Paper
 
 @pytest.fixture(scope="module")
 def fast_nlp() -> Language:
-    return build_nlp(fast=True)
+    return build_nlp("fast")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract import numbers
-from kg.extract.numbers import find_quantities
+from kg.extract.numbers import find_quantities, grammar
 
 # (text, [(span text, value, unit), ...]) — every quantity the grammar must report, in order.
 CASES: list[tuple[str, list[tuple[str, float, str | None]]]] = [
@@ -238,13 +237,13 @@ WORDISH = st.lists(
 
 
 def _old_matches(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in numbers._PATTERN.finditer(text)]
+    return [m.span() for m in grammar._PATTERN.finditer(text)]
 
 
 @given(WORDISH)
 @settings(max_examples=1000)
 def test_candidate_scan_finds_what_finditer_finds(text: str) -> None:
-    assert [m.span() for m in numbers._matches(text)] == _old_matches(text)
+    assert [m.span() for m in grammar._matches(text)] == _old_matches(text)
 
 
 @pytest.mark.parametrize("text", [t for t, _ in CASES] + [
@@ -252,4 +251,4 @@ def test_candidate_scan_finds_what_finditer_finds(text: str) -> None:
     "twice", "Between 2 and 4", "half of it", "5", "[12]", "(3)", "One order of magnitude",
 ])
 def test_candidate_scan_on_cases(text: str) -> None:
-    assert [m.span() for m in numbers._matches(text)] == _old_matches(text)
+    assert [m.span() for m in grammar._matches(text)] == _old_matches(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,18 @@ from kg.cli import main
 from kg.errors import KgError
 from kg.extract.pipeline import build_nlp, extract_papers
 from kg.extract.spans import entities, make_span
-from kg.extract.tagger import MODES, combine, is_sure, shipped_model, trained_on, training_overlap
+from kg.extract.tagger import MODES, combine, shipped_model, trained_on, training_overlap
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Paper
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.experiments import ner_tagger  # noqa: E402
+from benchmarks.experiments.ner_tagger import is_sure  # noqa: E402
+
+ner_tagger.register()  # the combination modes kg tried and does not ship, tested here with the shipped one
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +118,7 @@ def test_sure_names(blank: Language) -> None:
 
 def test_unknown_mode_lists_the_valid_ones(blank: Language) -> None:
     doc = _doc(blank)
-    with pytest.raises(KgError, match="fill, override, sure_first, ner_first, ner_only"):
+    with pytest.raises(KgError, match="unknown tagger mode 'nope'; use ner_results, fill, override, sure_first"):
         combine(doc, [], "nope")
     assert "fill" in MODES and "ner_first" in MODES
 
@@ -184,3 +194,11 @@ def test_known_names_keep_their_knowledge_base_id(default_nlp: Language) -> None
     paper = Paper(id="t", title="", abstract="We fine-tune BERT on SQuAD .")
     mentions = {m.text: m for m in next(extract_papers([paper], default_nlp)).mentions}
     assert mentions["SQuAD"].kb_id and mentions["BERT"].kb_id
+
+
+def test_the_runtime_knows_only_the_shipped_kind_and_mode() -> None:
+    import subprocess
+
+    code = "from kg.extract import tagger; print(sorted(tagger.KINDS), sorted(tagger.MODES))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['crf'] ['ner_results']"

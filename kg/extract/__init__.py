@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kg.extract.pipeline import PIPELINE_VERSION, build_nlp, extract_papers
+    from kg.extract.pipeline import PIPELINE_VERSION, PIPELINES, build_nlp, extract_papers
 
-__all__ = ["PIPELINE_VERSION", "build_nlp", "extract_papers"]
+__all__ = ["PIPELINES", "PIPELINE_VERSION", "build_nlp", "extract_papers"]
 
 
 def __getattr__(name: str) -> Any:

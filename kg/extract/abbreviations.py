@@ -13,9 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.extract.batching import in_batches
+from kg.extract.extensions import ABBREVIATIONS
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS, METRIC_HEADS, TASK_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -136,13 +138,13 @@ def label_by_head(long_form: str) -> str | None:
 class AbbreviationTagger:
     """spaCy component: marks long and short forms of every definition, and later uses of the short form.
 
-    The definitions found are kept in `doc.user_data["kg_abbreviations"]` as AbbreviationSpans.
+    The definitions found are kept in `doc._.kg_abbreviations` as AbbreviationSpans.
     """
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         found = find_abbreviations(text)
-        doc.user_data["kg_abbreviations"] = found
+        doc.user_data[ABBREVIATIONS] = found
         if not found:
             return doc
         proposals: list[Span] = []
@@ -209,3 +211,9 @@ def _occurrences(doc: Doc, short: str) -> list[tuple[int, int]]:
         if span is not None:
             out.append((span.start, span.end))
     return out
+
+
+@Language.factory("kg_abbreviations")
+def make_abbreviations(nlp: Language, name: str) -> AbbreviationTagger:
+    """spaCy factory of `AbbreviationTagger`."""
+    return AbbreviationTagger()

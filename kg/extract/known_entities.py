@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 from kg.extract.batching import in_batches
 from kg.extract.heads import DATASET_HEADS
 from kg.extract.spans import make_span, merge_entities
-from kg.knowledge_base import KBEntry
+from kg.knowledge_base import KBEntry, read_kb
 
 _CASED_PREFIX = "="
 """Prefix of the matcher keys of names matched with their case."""
@@ -142,3 +142,10 @@ class KnownEntityMatcher:
         if end < len(doc) and doc[end].lower_ in DATASET_HEADS:
             return new.type == "DATASET" and old.type != "DATASET"
         return _TYPE_ORDER[new.type] < _TYPE_ORDER[old.type]
+
+
+@Language.factory("kg_known_entities", default_config={"kb_paths": None})
+def make_known_entities(nlp: Language, name: str, kb_paths: list[str] | None) -> KnownEntityMatcher:
+    """spaCy factory of `KnownEntityMatcher` over the knowledge-base files `kb_paths` (the packaged
+    knowledge base when None)."""
+    return KnownEntityMatcher(nlp, read_kb(kb_paths))

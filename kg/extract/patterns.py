@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 from spacy.attrs import FLAG19, IDX, LENGTH
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from kg.errors import KgError
 from kg.extract.batching import in_batches
+from kg.extract.extensions import FIELD
 from kg.extract.heads import DATASET_HEADS, METHOD_HEADS
 from kg.extract.spans import doc_text, entities, make_span, merge_entities
 
@@ -281,7 +283,7 @@ class NamePatterns:
         self._flag = 0
 
     def __call__(self, doc: Doc) -> Doc:
-        is_title = bool(doc.user_data.get("kg_field") == "title")
+        is_title = doc.user_data.get(FIELD) == "title"
         if doc.vocab is not self._vocab:
             self._flag, self._vocab = lexeme_flag(doc.vocab), doc.vocab
         toks = _Tokens(doc, self._flag)
@@ -299,3 +301,9 @@ class NamePatterns:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         """The component over `batch_size` Docs at a time (see `kg.extract.batching`)."""
         return in_batches(self, docs, batch_size)
+
+
+@Language.factory("kg_name_patterns")
+def make_name_patterns(nlp: Language, name: str) -> NamePatterns:
+    """spaCy factory of `NamePatterns`."""
+    return NamePatterns()

@@ -12,6 +12,16 @@ from collections.abc import Iterable, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.extract.extensions import (
+    ENTS,
+    ENTS_PENDING,
+    FIELD,
+    FOLDED,
+    LATEX_BARRIER,
+    LATEX_COMMANDS,
+    RECORDS_ONLY,
+    TEXT,
+)
 from kg.extract.latex import blank, reference_commands
 from kg.extract.textfold import fold
 from kg.extract.tokenizer import tokenize
@@ -26,18 +36,15 @@ def make_span(doc: Doc, start: int, end: int, label: str | int, source: str | in
     return Span(doc, start, end, label=label, kb_id=kb_id, span_id=source)
 
 
-ENTS_KEY = "kg_ents"
-
-
 def entities(doc: Doc) -> list[Span]:
     """The Doc's entities as kg's components last set them.
 
-    kg's components keep their spans in `doc.user_data`, and `doc.ents` is written once, by
+    kg's components keep their spans in `doc._.kg_ents`, and `doc.ents` is written once, by
     `sync_entities` at the end of the pipeline: reading `doc.ents` rebuilds every span from the
     tokens, and writing it visits every token, and done by each component these were the largest
     costs of the rules-only pipeline. Code that sets `doc.ents` itself must use `set_entities`.
     """
-    cached = doc.user_data.get(ENTS_KEY)
+    cached = doc.user_data.get(ENTS)
     return list(cached) if cached is not None else list(doc.ents)
 
 
@@ -47,29 +54,24 @@ def set_entities(doc: Doc, spans: Sequence[Span]) -> None:
 
 
 def _set_located(doc: Doc, located: list[tuple[int, int, Span]]) -> None:
-    if doc.user_data.get(COMMANDS_KEY):
+    if doc.user_data.get(LATEX_COMMANDS):
         located = _cut_at_commands(doc, located)
     located.sort(key=_by_start)
-    doc.user_data[ENTS_KEY] = tuple([span for _, _, span in located])
-    doc.user_data[PENDING_KEY] = True
-
-
-PENDING_KEY = "kg_ents_pending"
-COMMANDS_KEY = "kg_latex_commands"
-"""Where `make_doc` blanked LaTeX reference commands out of the Doc's text (`kg.extract.latex`)."""
+    doc.user_data[ENTS] = tuple([span for _, _, span in located])
+    doc.user_data[ENTS_PENDING] = True
 
 
 def _cut_at_commands(doc: Doc, located: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:
     """Each span cut where a blanked LaTeX command was: the first part of it that has words is kept,
     so "SQuAD \\cite{r} dataset" gives "SQuAD" and "\\cite{r} FooQA" gives "FooQA"."""
-    barrier = doc.user_data.get(_BARRIER_KEY)
+    barrier = doc.user_data.get(LATEX_BARRIER)
     if barrier is None:
         barrier = bytearray(len(doc))
-        for start, end in doc.user_data[COMMANDS_KEY]:
+        for start, end in doc.user_data[LATEX_COMMANDS]:
             blanked = doc.char_span(start, end, alignment_mode="expand")
             if blanked is not None:
                 barrier[blanked.start:blanked.end] = b"\x01" * (blanked.end - blanked.start)
-        doc.user_data[_BARRIER_KEY] = barrier
+        doc.user_data[LATEX_BARRIER] = barrier
     out: list[tuple[int, int, Span]] = []
     for a, b, span in located:
         if barrier.find(1, a, b) == -1:
@@ -91,23 +93,16 @@ def _cut_at_commands(doc: Doc, located: list[tuple[int, int, Span]]) -> list[tup
     return out
 
 
-_BARRIER_KEY = "kg_latex_barrier"
-
-
 def sync_entities(doc: Doc) -> Doc:
     """Writes the entities of `entities` to `doc.ents` (other tokens outside), if they changed.
 
     The last component of kg's pipeline calls it, so a Doc that leaves the pipeline has them in
-    `doc.ents` as spaCy users expect.
+    `doc.ents` as spaCy users expect. A Doc marked `kg_records_only` (by `extract_papers`, which turns
+    it into records and drops it) keeps them unwritten: a twentieth of the rules-only pipeline's time.
     """
-    if doc.user_data.pop(PENDING_KEY, False) and not doc.user_data.get(RECORDS_ONLY_KEY):
-        doc.set_ents(list(doc.user_data[ENTS_KEY]), default="outside")
+    if doc.user_data.pop(ENTS_PENDING, False) and not doc.user_data.get(RECORDS_ONLY):
+        doc.set_ents(list(doc.user_data[ENTS]), default="outside")
     return doc
-
-
-RECORDS_ONLY_KEY = "kg_records_only"
-"""Marks a Doc that `kg.extract.extract_papers` turns into records and drops: nothing reads its
-`doc.ents`, so `sync_entities` leaves them unwritten (a twentieth of the rules-only pipeline's time)."""
 
 
 def _by_start(item: tuple[int, int, Span]) -> int:
@@ -153,37 +148,33 @@ def make_doc(nlp: Language, text: str, field: str) -> Doc:
         folded = blank(folded, commands)
     doc = tokenize(nlp, folded)
     if commands:
-        doc.user_data[COMMANDS_KEY] = commands
-    doc.user_data["kg_field"] = field
-    doc.user_data["kg_text"] = text
-    doc.user_data[FOLDED_KEY] = folded
+        doc.user_data[LATEX_COMMANDS] = commands
+    doc.user_data[FIELD] = field
+    doc.user_data[TEXT] = text
+    doc.user_data[FOLDED] = folded
     return doc
-
-
-FOLDED_KEY = "kg_folded"
 
 
 def doc_text(doc: Doc) -> str:
     """The Doc's text (the folded text `make_doc` tokenized): `doc.text` rebuilds it from every token."""
-    text = doc.user_data.get(FOLDED_KEY)
+    text = doc.user_data.get(FOLDED)
     return text if isinstance(text, str) else doc.text
 
 
 def source_text(doc: Doc) -> str:
     """The text as the input gave it (same length as the Doc's folded text)."""
-    text = doc.user_data.get("kg_text")
+    text = doc.user_data.get(TEXT)
     return text if isinstance(text, str) else doc_text(doc)
 
 
 SOURCE_SCORES = {"kb": 0.95, "abbrev": 0.9, "pattern": 0.7, "ner": 0.6}
 """How much a mention is trusted, by the component that found it."""
-MENTIONS_KEY = "kg_mentions"
 
 
 def entity_mentions(doc: Doc) -> list[Mention]:
     """The Doc's entities as Mentions of its field and text, each Span attribute read once (the
-    string ones are lookups); the last component keeps them in `doc.user_data[MENTIONS_KEY]`."""
-    field = doc.user_data.get("kg_field", "abstract")
+    string ones are lookups); the last component keeps them in `doc._.kg_mentions`."""
+    field = doc.user_data.get(FIELD) or "abstract"
     text = source_text(doc)
     out: list[Mention] = []
     for ent in entities(doc):

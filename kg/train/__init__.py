@@ -1,7 +1,7 @@
-"""Training kg's statistical tagger: gold and silver corpora, the spaCy config, training and cross-validation.
+"""Training kg's statistical tagger: the CRF of `kg/train/crf.cfg`, and its cross-validation.
 
-`kg train` (`kg.train.trainer.train_model`) turns `../shared/gold` (and knowledge-base matches on the
-shared corpus, as lower-weighted silver data) into DocBins tokenized exactly as kg tokenizes, trains
-the NER of `kg/train/ner.cfg` with fixed seeds and writes a spaCy pipeline directory; `kg cv`
-(`kg.train.cv`) measures it by k-fold cross-validation with `kg.eval`. Nothing here runs at import.
+`kg train -o DIR` (`kg.train.crf.train_crf`) turns `../shared/gold` into token sequences tokenized
+exactly as kg tokenizes and trains the CRF deterministically (`kg/models/tagger` is its output);
+`kg cv` (`kg.train.cv`) measures it by k-fold cross-validation with `kg.eval`. Nothing here runs at
+import. The spaCy NER kg tried before the CRF is in `benchmarks/experiments/`.
 """

@@ -1,4 +1,4 @@
-"""`kg train` (the default kind): trains kg's CRF tagger on the gold files with CRFsuite.
+"""`kg train`: trains kg's CRF tagger (the shipped kind) on the gold files with CRFsuite.
 
 Each gold record's title and abstract become one token sequence, made exactly as extraction makes it
 (kg's tokenizer over the folded text, the rules-only pipeline for the rule features), with BIO tags
@@ -19,12 +19,15 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kg.targets import check_model_folder
-from kg.train.trainer import TrainResult
 
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+DEFAULT_GOLD = (SHARED / "gold" / "tdmsci-train.jsonl", SHARED / "gold" / "scirex-dev.jsonl")
+"""The gold files `kg train` and `kg cv` read when given none (the shipped model's)."""
 CRF_CONFIG = Path(__file__).with_name("crf.cfg")
 MODEL_FILE = "crf.model"
 MODE = "ner_results"
@@ -33,6 +36,17 @@ and kg's claims set: the CRF reads the rules' spans as features, so letting the 
 loses, except for metric and dataset names next to a number, which claims need."""
 
 Sequence_ = tuple[list[list[str]], list[str]]
+
+
+@dataclass
+class TrainResult:
+    """Where the trained model went and what it was trained on."""
+
+    model: Path
+    gold_docs: int
+    silver_docs: int
+    trained_ids: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def load_settings(config: str | Path = CRF_CONFIG) -> dict[str, Any]:
@@ -85,7 +99,7 @@ def crf_sequences(records: Sequence[Mapping[str, Any]], *, methods_from_rules: b
     from kg.knowledge_base import read_kb
     from kg.train.corpus import FIELDS, gold_labels
 
-    rules = build_nlp(fast=True)
+    rules = build_nlp("fast")
     features = FeatureExtractor(read_kb(), feature_groups)
     add_methods = methods_from_rules and "METHOD" not in gold_labels(records)
     for record in records:

@@ -5,7 +5,8 @@ one paper), with a seeded hash, so the folds are fixed by the seed. Fold f of ev
 together: one model is trained on the other folds of all files (plus silver papers, none of which
 shares a title with a gold record) and scored on fold f of each file. The knowledge base and the rules
 never saw the gold files, so the rules-only pipeline (`rules`) is scored on the same folds as a
-baseline, next to every combination mode of `kg.extract.tagger`.
+baseline, next to every combination mode of `kg.extract.tagger` (`benchmarks.experiments.ner_cv` runs
+the same for the spaCy NER and the modes kg does not ship).
 
 The result is a table per gold file: per label and micro, the F1 of the exact, overlap and names
 views, mean ± standard deviation over the folds.
@@ -75,31 +76,16 @@ class CVResult:
         return "\n".join(lines)
 
 
-def trainer_of(kind: str) -> TrainFn:
-    """The training function of a tagger kind ("crf" or "ner")."""
-    from kg.errors import OptionError
-
-    if kind == "crf":
-        from kg.train.crf import train_crf
-
-        return train_crf
-    if kind == "ner":
-        from kg.train.trainer import train_model
-
-        return train_model
-    raise OptionError(f"unknown tagger kind {kind!r}; use crf, ner")
-
-
 def cross_validate(gold_paths: Sequence[str | Path], outdir: str | Path, *, k: int = 5, seed: int = 0,
                    modes: Sequence[str] | None = None, only_folds: Sequence[int] | None = None,
-                   reuse: bool = True, train_fn: TrainFn | None = None, kind: str = "crf",
+                   reuse: bool = True, train_fn: TrainFn | None = None,
                    log: Callable[[str], None] = print, **train_kwargs: Any) -> CVResult:
     """Trains one model per fold (into `outdir/fold-N/model`) and scores every variant on the held-out fold.
 
-    `modes` are the combination modes to score (all of them by default); the rules-only pipeline is
-    always scored as `rules`. With `reuse`, a fold whose model already exists is not trained again.
-    `train_fn` (default: `kg.train.crf.train_crf` for `kind` "crf", `kg.train.trainer.train_model`
-    for "ner") gets the gold paths, the model directory, `exclude_ids`, `seed` and `train_kwargs`.
+    `modes` are the combination modes to score (every mode of `kg.extract.tagger.MODES` by default);
+    the rules-only pipeline is always scored as `rules`. With `reuse`, a fold whose model already
+    exists is not trained again. `train_fn` (default: `kg.train.crf.train_crf`) gets the gold paths,
+    the model directory, `exclude_ids`, `seed`, `log` and `train_kwargs`.
     Writes `cv.json` and `cv.md` into `outdir`.
     """
     from kg.eval import evaluate, gold_papers, read_gold
@@ -107,7 +93,9 @@ def cross_validate(gold_paths: Sequence[str | Path], outdir: str | Path, *, k: i
     from kg.extract.tagger import MODES
 
     if train_fn is None:
-        train_fn = trainer_of(kind)
+        from kg.train.crf import train_crf
+
+        train_fn = train_crf
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     golds = {Path(p).name: read_gold(p) for p in gold_paths}
@@ -122,7 +110,7 @@ def cross_validate(gold_paths: Sequence[str | Path], outdir: str | Path, *, k: i
             log(f"kg cv: fold {f}: training without {len(exclude)} held-out records")
             train_fn(list(gold_paths), model, exclude_ids=exclude, seed=seed, log=log, **train_kwargs)
         for variant in variants:
-            nlp = build_nlp(fast=True) if variant == "rules" else build_nlp(model=model, mode=variant)
+            nlp = build_nlp("fast") if variant == "rules" else build_nlp(model=model, mode=variant)
             for name, records in held.items():
                 preds = {e.paper_id: e.to_json() for e in extract_papers(gold_papers(records), nlp)}
                 report = evaluate(records, preds).to_json()

@@ -1,4 +1,4 @@
-"""`kg train`: builds the training corpora and trains the tagger of `ner.cfg` with spaCy's training loop.
+"""The spaCy NER experiment's training: builds the corpora and trains the NER of `ner.cfg` with spaCy's loop.
 
 The gold files give gold Docs; the shared corpus, labelled by kg's rules-only pipeline, gives silver
 Docs, of which the reader `kg.mixed_corpus.v1` draws a seeded sample each epoch (`silver_fraction`),
@@ -14,28 +14,16 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.experiments.ner_tagger import NER_MODE
 from kg.targets import check_model_folder
+from kg.train.crf import SHARED, TrainResult
 
 CONFIG_PATH = Path(__file__).with_name("ner.cfg")
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-DEFAULT_GOLD = (SHARED / "gold" / "tdmsci-train.jsonl", SHARED / "gold" / "scirex-dev.jsonl")
 DEFAULT_CORPUS = (SHARED / "corpus",)
 READER = "kg.mixed_corpus.v1"
-
-
-@dataclass
-class TrainResult:
-    """Where the trained pipeline went and what it was trained on."""
-
-    model: Path
-    gold_docs: int
-    silver_docs: int
-    trained_ids: dict[str, list[str]] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 class MixedCorpus:
@@ -109,12 +97,12 @@ def build_corpora(gold_paths: Sequence[str | Path], workdir: Path, *, corpus_pat
     The dev set (every `dev_every`-th gold Doc) is part of the training data: spaCy's loop wants one
     for its log, kg does not select models with it.
     """
+    from benchmarks.experiments.ner_corpus import ConversionStats, gold_docs, silver_docs, to_docbin
     from kg.eval import read_gold
     from kg.extract.pipeline import build_nlp
     from kg.ingest import read_papers
-    from kg.train.corpus import ConversionStats, gold_docs, silver_docs, to_docbin
 
-    rules = build_nlp(fast=True)
+    rules = build_nlp("fast")
     excluded = set(exclude_ids)
     docs = []
     gold_titles: set[str] = set()
@@ -193,8 +181,8 @@ def save_pipeline(trained: Path, output: Path, *, trained_ids: dict[str, list[st
     attrs = nlp.config["components"]["ner"]["model"]["tok2vec"]["embed"].get("attrs", [])
     nlp.meta["name"] = "kg_ner"
     nlp.meta["description"] = "kg's tagger for METHOD, DATASET, METRIC and TASK (trained by `kg train`)"
-    nlp.meta["kg"] = {"trained_on": trained_ids, "seed": seed, "config": "kg/train/ner.cfg",
-                      "rule_features": "TAG" in attrs}
+    nlp.meta["kg"] = {"kind": "ner", "mode": NER_MODE, "trained_on": trained_ids, "seed": seed,
+                      "config": "benchmarks/experiments/ner.cfg", "rule_features": "TAG" in attrs}
     nlp.meta.pop("performance", None)
     check_model_folder(output)
     if output.exists():
