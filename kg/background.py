@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
+import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, cast
+from multiprocessing.connection import Connection
+from typing import Any
 
 from kg.errors import KgError
 
@@ -14,11 +15,12 @@ from kg.errors import KgError
 class BackgroundProcess:
     """A Python process started now, to run one function later on parts that this process sends it.
 
-    The process is a new interpreter that imports this one's modules from the same places (and
-    `preload` at once, while it waits): it shares no memory with this process and copies none of
-    it, whenever it runs. Start it while this process is still small, because the system counts the
-    peak memory of the process that started it as the new one's own. `run` sends the call; a process
-    never run exits when closed.
+    The process is a fresh interpreter (multiprocessing's "spawn" start method, not a fork of this
+    process) that imports this one's modules from the same places, and `preload` at once, while it
+    waits: it shares no memory with this process and copies none of it, whenever it runs. Start it
+    while this process is still small, because the system counts the peak memory of the process that
+    started it as the new one's own. It dies with this process (`kg.lifetime.die_with_parent`) and
+    leaves Ctrl-C to it. `run` sends the call; a process never run exits when closed.
 
     >>> import pathlib, tempfile, networkx as nx
     >>> from kg.rdf.export import graph_parts, write_rdf_parts
@@ -33,12 +35,14 @@ class BackgroundProcess:
     """
 
     def __init__(self, *, preload: str = "") -> None:
-        import sys
-
-        bootstrap = "import sys; sys.path[:] = sys.argv[2:]; from kg.background import _serve; _serve(sys.argv[1])"
-        self.process = subprocess.Popen([sys.executable, "-c", bootstrap, preload, *sys.path],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.stdin, self.stdout = cast(IO[bytes], self.process.stdin), cast(IO[bytes], self.process.stdout)
+        context = multiprocessing.get_context("spawn")
+        parts_out, self._parts = context.Pipe(duplex=False)  # (receiving end, sending end)
+        self._report, report_in = context.Pipe(duplex=False)
+        self.process = context.Process(target=_serve, args=(preload, parts_out, report_in),
+                                       name="kg-background", daemon=True)
+        self.process.start()
+        parts_out.close()  # the process holds its own ends: closing ours lets each side see the other end
+        report_in.close()
 
     def __enter__(self) -> BackgroundProcess:
         return self
@@ -49,14 +53,12 @@ class BackgroundProcess:
     def close(self) -> None:
         """Ends the process: one that was never run exits as its input closes; one still running is
         killed."""
-        with contextlib.suppress(OSError):
-            self.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except Exception:
+        self._parts.close()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
             self.process.kill()
-            self.process.wait()
-        self.stdout.close()
+            self.process.join()
+        self._report.close()
 
     @contextlib.contextmanager
     def run(self, target: Callable[..., object], parts: Iterable[bytes], *args: Any, **kwargs: Any) -> Iterator[None]:
@@ -68,41 +70,41 @@ class BackgroundProcess:
         KgError as one of the same class and message); when the block itself fails, the process is
         killed first. `target` (a module-level function) and its arguments must be picklable.
         """
-        import pickle
-        import threading
-
         failures: list[BaseException] = []
 
         def feed() -> None:
             try:
-                _send(self.stdin, pickle.dumps((target, args, kwargs)))
+                self._parts.send((target, args, kwargs))
                 for part in parts:
-                    _send(self.stdin, part)
-                _send(self.stdin, b"")  # the end
+                    self._parts.send_bytes(part)
+                self._parts.send_bytes(b"")  # the end
             except BaseException as exc:  # the process stopped reading: what it reports says why
                 failures.append(exc)
             finally:
-                with contextlib.suppress(OSError):
-                    self.stdin.close()
+                self._parts.close()
 
         feeder = threading.Thread(target=feed, name="kg-feeder", daemon=True)
         feeder.start()
+        reported = False
         try:
             yield
             feeder.join()
-            report = self.stdout.read()  # what the process sends when it ends
-            if self.process.wait() != 0 or not report:
-                raise KgError(f"the background writer process died (exit code {self.process.returncode})")
-            error: BaseException | None = pickle.loads(report)
+            try:
+                error: BaseException | None = self._report.recv()  # what the process sends when it ends
+            except EOFError:
+                self.process.join()
+                raise KgError(f"the background writer process died (exit code {self.process.exitcode})") from None
+            reported = True
             if error is not None:
                 raise error
             if failures:
                 raise failures[0]
         finally:  # when the block or the process failed: nothing is left running
-            if self.process.poll() is None:
+            self.process.join(timeout=10 if reported else 0)  # having reported, it exits on its own
+            if self.process.is_alive():
                 self.process.kill()
             feeder.join()
-            self.process.wait()
+            self.process.join()
 
 
 @contextlib.contextmanager
@@ -112,58 +114,44 @@ def in_background(target: Callable[..., object], parts: Iterable[bytes], *args: 
         yield
 
 
-def _send(stream: IO[bytes], data: bytes) -> None:
-    stream.write(len(data).to_bytes(8, "little"))
-    stream.write(data)
-
-
-def _receive(stream: IO[bytes]) -> bytes:
-    """The next part sent by `_send` (EOFError when the sender stopped half-way)."""
-    size = int.from_bytes(_read(stream, 8), "little")
-    return _read(stream, size)
-
-
-def _read(stream: IO[bytes], size: int) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError("the parts stopped before their end")
-    return data
-
-
-def _serve(preload: str) -> None:
-    """The process of `BackgroundProcess`: imports `preload`, reads the call and its parts from
-    stdin, runs it, and writes how it ended (None or the exception, pickled) to stdout. Closed
-    before any call, it ends without a word."""
+def _serve(preload: str, parts: Connection, report: Connection) -> None:
+    """The process of `BackgroundProcess`: imports `preload`, receives the call and its parts from
+    `parts`, runs it, and sends how it ended (None or the exception) on `report`. Closed before
+    any call, it ends without a word."""
     import importlib
-    import pickle
     import traceback
 
     from kg.lifetime import die_with_parent
 
     die_with_parent()  # Ctrl-C is for the parent, which ends this process; and it never outlives it
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
     if preload:
         importlib.import_module(preload)
+    error: BaseException | None = None
     try:
-        call = _receive(source)
+        target, args, kwargs = parts.recv()
     except EOFError:
         return
 
     def received() -> Iterator[bytes]:
-        while part := _receive(source):
+        while part := parts.recv_bytes():
             yield part
 
-    error: BaseException | None = None
     try:
-        target, args, kwargs = pickle.loads(call)
         target(received(), *args, **kwargs)
     except KgError as exc:  # the same class and message (not its traceback, which may not pickle)
-        try:
-            error = type(exc)(str(exc))
-            pickle.dumps(error)
-        except Exception:
-            error = KgError(str(exc))
+        error = _picklable(exc)
     except BaseException as exc:  # a bug: name it, with where it happened over there
         error = RuntimeError(f"in the background process: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-    sink.write(pickle.dumps(error))
-    sink.flush()
+    report.send(error)
+
+
+def _picklable(exc: KgError) -> KgError:
+    """A KgError of the class and message of `exc` that pickles (a plain KgError when its class cannot)."""
+    import pickle
+
+    try:
+        error = type(exc)(str(exc))
+        pickle.dumps(error)
+    except Exception:
+        error = KgError(str(exc))
+    return error

@@ -1,7 +1,9 @@
-"""Composes the stages: read -> extract -> link -> graph -> RDF, node-link JSON, records and stats.
+"""The build: read -> extract -> link -> graph -> RDF, node-link JSON, records and stats (`build`).
 
-The only module besides the CLI that imports several stages. Each output file is written atomically,
-so an interrupted build leaves the previous outputs as they were.
+With the CLI, the only code that composes several stages; its helpers are `kg.parallel`
+(extraction in worker processes or on Dask), `kg.cache` (the build cache) and `kg.record_files`.
+Each output file is written atomically, so an interrupted build leaves the previous outputs as
+they were.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import hashlib
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +23,17 @@ import networkx as nx
 
 from kg.atomic import atomic_write, staged_outputs
 from kg.background import BackgroundProcess
-from kg.cache import BuildCache, read_record, record_key, record_text
+from kg.cache import PIPELINES, BuildCache, pipeline_fingerprint, record_key
 from kg.errors import FormatError, InputError, OptionError, Problem
 from kg.extract.limits import warn_long
-from kg.ingest.records import json_type
-from kg.jsonl import read_jsonl
+from kg.iterables import batched
+from kg.parallel import extract_records, worker_pool
+from kg.record_files import read_records, write_records
 from kg.targets import check_build_folder, locked_folder
 from kg.types import Extraction, Linked, Paper
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+    from concurrent.futures import Executor
 
 GRAPH_FORMATS = ("json", "graphml")
 
@@ -48,25 +50,50 @@ class BuildResult:
     up_to_date: bool = False
 
 
-def read_records(path: str | Path) -> Iterator[Extraction]:
-    """Extraction records from a JSONL file that `kg extract` wrote."""
-    return read_jsonl(path, _record, what="extraction record")
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build reads, extracts and writes; the defaults are those of `kg build`.
 
+    >>> BuildOptions(pipeline="fast", html=False).rdf_format
+    'ttl'
+    >>> BuildOptions(workers=2, dask="local:2")
+    Traceback (most recent call last):
+    ...
+    kg.errors.OptionError: --workers and --dask exclude each other: with --dask the Dask workers extract
+    """
 
-def _record(obj: Any) -> Extraction:
-    if not isinstance(obj, dict):
-        raise ValueError(f"expected a JSON object with an 'id', got {json_type(obj)}")
-    return Extraction.from_json(obj)
+    fmt: str | None = None
+    """The input format (see `kg.ingest.read_papers`); None: told by each file's name and content."""
+    strict: bool = False
+    """A bad input record ends the build instead of being reported and skipped."""
+    rdf_format: str = "ttl"
+    """The RDF serialisation: ttl, nt or jsonld."""
+    graph_format: str = "json"
+    """The NetworkX graph file: json (node-link) or graphml."""
+    records: str | Path | None = None
+    """Extraction records written by `kg extract`, used instead of extracting."""
+    pipeline: str = "default"
+    """The extraction pipeline: "default" (rules and the trained tagger) or "fast" (rules only)."""
+    batch_size: int = 64
+    """Papers per spaCy batch."""
+    workers: int = 1
+    """Processes that extract in parallel."""
+    dask: str | None = None
+    """Extract on a Dask cluster instead: a scheduler address or ``local:N`` (see `kg.cluster`)."""
+    html: bool = True
+    """Also write graph.html."""
+    update: bool = False
+    """Add the inputs to the papers of the previous build in the folder instead of replacing them."""
 
-
-def write_records(records: Iterable[Extraction], path: str | Path) -> int:
-    """Writes extraction records as JSONL (atomically); returns how many."""
-    n = 0
-    with atomic_write(path) as out:
-        for record in records:
-            out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    def __post_init__(self) -> None:
+        if self.pipeline not in PIPELINES:
+            raise OptionError(f"unknown pipeline {self.pipeline!r}; use {', '.join(PIPELINES)}")
+        if self.graph_format not in GRAPH_FORMATS:
+            raise FormatError(f"unknown graph format {self.graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
+        if self.workers < 1:
+            raise OptionError("--workers must be at least 1")
+        if self.dask is not None and self.workers > 1:
+            raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
 
 
 def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "json") -> None:
@@ -93,7 +120,7 @@ def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
 
     def items(rows: Iterable[dict[str, Any]]) -> None:
         separator = ""
-        for batch in _batched(rows, 1000):
+        for batch in batched(rows, 1000):
             out.write(separator + encode(batch)[1:-1])  # a list's items, joined by ", " as json.dump does
             separator = ", "
 
@@ -120,213 +147,65 @@ def read_node_link(path: str | Path) -> nx.MultiDiGraph:
     return graph
 
 
-def pipeline_fingerprint(*, fast: bool) -> str:
-    """What an extraction record depends on besides the paper: pipeline version, knowledge base, model.
-
-    Changing any of them changes the fingerprint, so cached records of the old pipeline are not reused.
-    """
-    from kg.extract import PIPELINE_VERSION
-    from kg.knowledge_base import packaged_kb_files
-
-    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{'fast' if fast else 'default'}".encode())
-    for file in packaged_kb_files():
-        digest.update(file.read_bytes())
-    if not fast:
-        from kg.extract.tagger import shipped_model
-
-        model = shipped_model()
-        for file in sorted(model.rglob("*")) if model.is_dir() else []:
-            if file.is_file():  # every file of the model: a retrained model invalidates the cache
-                digest.update(file.relative_to(model).as_posix().encode())
-                digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# --- extraction in worker processes ---------------------------------------------------------------
-
-_WORKER_NLP: Any = None
-
-
-def _init_worker(fast: bool, parent: int) -> None:
-    """Runs first in each worker: it dies with the build process `parent` (even a SIGKILLed one),
-    leaves Ctrl-C to it, and builds its pipeline."""
-    from kg.lifetime import die_with_parent
-
-    die_with_parent(parent)
-    from kg.extract import build_nlp
-
-    global _WORKER_NLP
-    _WORKER_NLP = build_nlp(fast=fast)
-
-
-def _extract_chunk(chunk: list[dict[str, Any]]) -> list[str]:
-    """Runs in a worker: the records of a chunk of papers, already in the form the cache stores
-    (`record_text`), so that the parent neither unpickles nested dicts nor encodes them again."""
-    from kg.extract import extract_papers
-
-    papers = [Paper.from_json(obj) for obj in chunk]
-    return [record_text(e) for e in extract_papers(papers, _WORKER_NLP)]
-
-
-def extract_stream(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1,
-                   batch_size: int = 64, dask: str | None = None) -> Iterator[Extraction]:
-    """Extraction records of `papers`, in order, in this process or in `workers` processes.
-
-    Papers go to the workers in chunks with a bounded number in flight, so memory stays constant
-    whatever the input size. Worker processes pay off for the trained tagger (DESIGN.md: cheap
-    pipelines get slower with processes). `dask` extracts on a Dask cluster instead: a scheduler
-    address or ``local:N`` (see `kg.distributed`).
-    """
-    for record, _ in extract_records(papers, fast=fast, workers=workers, batch_size=batch_size, dask=dask):
-        yield record
-
-
-def extract_records(papers: Iterable[Paper], *, fast: bool = False, workers: int = 1, batch_size: int = 64,
-                    dask: str | None = None, pool: Executor | None = None) -> Iterator[tuple[Extraction, str]]:
-    """`extract_stream` with each record also in its cache form (`record_text`), which a build stores.
-
-    Worker processes and Dask workers send the text and the record is decoded from it once; in this
-    process the record is encoded once. `pool` is a `worker_pool` of `workers` processes already
-    started (by default one is started for the papers and stopped after them).
-    """
-    from kg.extract import build_nlp, extract_papers
-
-    if dask is not None:
-        from kg.distributed import extract_records_with_dask
-
-        yield from extract_records_with_dask(papers, dask, fast=fast, batch_size=batch_size)
-        return
-    if workers <= 1:
-        for record in extract_papers(papers, build_nlp(fast=fast), batch_size=batch_size):
-            yield record, record_text(record)
-        return
-    with contextlib.nullcontext(pool) if pool is not None else worker_pool(workers, fast=fast) as running:
-        for texts in _worker_chunks(papers, running, workers=workers, chunk_size=max(batch_size, 32)):
-            for text in texts:
-                yield read_record(text), text
-
-
-@contextlib.contextmanager
-def worker_pool(workers: int, *, fast: bool, start: bool = False) -> Iterator[Executor]:
-    """A pool of `workers` extraction processes, each building the pipeline once; stopped on exit.
-
-    With `start` the processes are started now rather than with the first papers: a build starts
-    them before it reads its inputs, so that they load spaCy and build their pipelines meanwhile.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(fast, os.getpid()))
-    try:
-        if start:  # the executor starts a process per task submitted while none is idle
-            for _ in range(workers):
-                pool.submit(_ready)
-        yield pool
-    except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop now, not after their chunks
-        _stop_workers(pool)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _stop_workers(pool: Executor) -> None:
-    """Kills the processes of a ProcessPoolExecutor and waits for them, dropping the pending work."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way
-    for process in processes:
-        with contextlib.suppress(OSError):
-            process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-    for process in processes:
-        process.join()
-
-
-def _ready() -> None:
-    """A task that only makes the pool start a worker process."""
-
-
-def _worker_chunks(papers: Iterable[Paper], pool: Executor, *, workers: int, chunk_size: int) -> Iterator[list[str]]:
-    """The record texts of `papers`, chunk by chunk in input order, extracted by `pool` (of `workers`
-    processes); at most 2 * workers + 1 chunks are in flight, so memory stays bounded."""
-    pending: deque[Future[list[str]]] = deque()
-    for chunk in _batched((paper.to_json() for paper in papers), chunk_size):
-        pending.append(pool.submit(_extract_chunk, chunk))
-        while len(pending) > 2 * workers:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 # --- the build -------------------------------------------------------------------------------------
 
 
-def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None = None, strict: bool = False,
-          rdf_format: str = "ttl", graph_format: str = "json", records: str | Path | None = None,
-          batch_size: int = 64, on_problem: Callable[[Problem], None] | None = None,
-          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None, fast: bool = False,
-          html: bool = True, workers: int = 1, update: bool = False, dask: str | None = None) -> BuildResult:
-    """Reads the inputs, extracts (or reads `records`), links, builds the graph and writes every output.
+def build(inputs: Sequence[str | Path], outdir: str | Path, options: BuildOptions | None = None, *,
+          on_problem: Callable[[Problem], None] | None = None,
+          progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None) -> BuildResult:
+    """Reads the inputs, extracts (or reads `options.records`), links, builds the graph and writes every output.
 
     Papers and extraction records are kept in `outdir/cache.sqlite`: a paper whose content and
     pipeline are unchanged is never extracted again, an interrupted build resumes where it stopped,
-    and `update` adds the inputs to the papers of the previous build instead of replacing them.
-    `fast` extracts with the rules-only pipeline (no trained tagger); `workers` extracts in that many
-    processes; `dask` extracts on a Dask cluster instead (a scheduler address or ``local:N``, see
-    `kg.distributed`); `html` also writes graph.html.
+    and `options.update` adds the inputs to the papers of the previous build instead of replacing
+    them. `on_problem` hears of every bad input record skipped, `progress` wraps the stream of
+    extracted records (e.g. in a progress bar).
 
-    Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json.
+    Outputs in `outdir`: records.jsonl, graph.<rdf ext>, graph.json or graph.graphml, stats.json
+    and, with `options.html`, graph.html.
+
+    >>> import pathlib, tempfile
+    >>> result = build(["examples/abstracts.jsonl"], pathlib.Path(tempfile.mkdtemp()) / "out",
+    ...                BuildOptions(pipeline="fast", html=False))
+    >>> result.papers, sorted(result.files)
+    (24, ['graph', 'rdf', 'records', 'stats'])
     """
     from kg.graph import build_graph
     from kg.ingest import read_papers
     from kg.linking import link, load_kb
     from kg.rdf.export import RdfFormat
 
-    if graph_format not in GRAPH_FORMATS:
-        raise FormatError(f"unknown graph format {graph_format!r}; use {', '.join(GRAPH_FORMATS)}")
-    if workers < 1:
-        raise OptionError("--workers must be at least 1")
-    if dask is not None and workers > 1:
-        raise OptionError("--workers and --dask exclude each other: with --dask the Dask workers extract")
-    rdf = RdfFormat.parse(rdf_format)
+    opts = options if options is not None else BuildOptions()
+    rdf = RdfFormat.parse(opts.rdf_format)
     out = Path(outdir)
-    check_build_folder(out, [*inputs, *([records] if records is not None else [])],
-                       [CACHE_NAME, *(p.name for p in _output_paths(out, graph_format=graph_format, rdf=rdf,
-                                                                    html=html).values())])
-    if update and not (out / CACHE_NAME).exists():
+    outputs = _output_paths(out, graph_format=opts.graph_format, rdf=rdf, html=opts.html)
+    check_build_folder(out, [*inputs, *([opts.records] if opts.records is not None else [])],
+                       [CACHE_NAME, *(p.name for p in outputs.values())])
+    if opts.update and not (out / CACHE_NAME).exists():
         raise InputError(f"nothing to update: no {CACHE_NAME} here; build it first with `kg build ... -o {out}`",
                          source=str(out))
-    given = {e.paper_id: e for e in read_records(records)} if records is not None else None
+    given = {e.paper_id: e for e in read_records(opts.records)} if opts.records is not None else None
+    parallel = opts.dask is not None or opts.workers > 1
     timings: dict[str, float] = {}
     with locked_folder(out), BuildCache(out / CACHE_NAME) as cache, contextlib.ExitStack() as background:
         # worker processes start first when a new build will surely need them: they build their
         # pipelines while this process loads its own modules and reads the inputs
-        prestart = given is None and dask is None and workers > 1 and cache.count_records() == 0
-        with worker_pool(workers, fast=fast, start=True) if prestart else contextlib.nullcontext() as pool:
-            fingerprint = pipeline_fingerprint(fast=fast)
+        prestart = given is None and opts.dask is None and opts.workers > 1 and cache.count_records() == 0
+        with worker_pool(opts.workers, pipeline=opts.pipeline, start=True) if prestart \
+                else contextlib.nullcontext() as pool:
+            fingerprint = pipeline_fingerprint(opts.pipeline)
             with _timed(timings, "read"):
-                papers_read = read_papers(inputs, format=fmt, on_problem=on_problem, strict=strict, skip=[out])
+                papers_read = read_papers(inputs, format=opts.fmt, on_problem=on_problem, strict=opts.strict,
+                                          skip=[out])
                 if given is None:  # each paper too long to extract whole, said once as it is read
                     papers_read = warn_long(papers_read, on_problem)
-                ids = _store_inputs(cache, papers_read, fingerprint, update=update)
+                ids = _store_inputs(cache, papers_read, fingerprint, update=opts.update)
             if not ids:  # never replace a build with an empty one
                 raise InputError("no papers in the inputs; nothing was written", source=str(out))
             writer = _rdf_writer(background, len(ids))
             # spaCy's documents form reference cycles: the collector keeps running while this process extracts
-            with _timed(timings, "extract"), _collector_paused(dask is not None or workers > 1):
-                fresh = {} if given is not None else _extract_missing(
-                    cache, ids, fast=fast, workers=workers, batch_size=batch_size, progress=progress, dask=dask,
-                    pool=pool)
-        outputs = _output_paths(out, graph_format=graph_format, rdf=rdf, html=html)
+            with _timed(timings, "extract"), _collector_paused(parallel):
+                fresh = {} if given is not None else _extract_missing(cache, ids, opts, progress=progress, pool=pool)
         manifest = _manifest(cache, ids, fingerprint, outputs, given is not None)
         result = BuildResult(outdir=out, papers=len(ids), files=outputs, timings=timings)
         if cache.get_meta("manifest") == manifest and all(p.exists() for p in outputs.values()):
@@ -343,7 +222,7 @@ def build(inputs: Sequence[str | Path], outdir: str | Path, *, fmt: str | None =
                 graph = build_graph(papers, linked)
             with _timed(timings, "write"), staged_outputs(out) as stage:  # all replace the old ones, or none
                 result.stats = _write_outputs(graph, linked, {k: stage / p.name for k, p in outputs.items()},
-                                              graph_format=graph_format, rdf=rdf, writer=writer)
+                                              graph_format=opts.graph_format, rdf=rdf, writer=writer)
         cache.set_meta("manifest", manifest)
         cache.set_meta("members", json.dumps(ids))
     return result
@@ -457,7 +336,7 @@ def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, 
     if update:
         ids = json.loads(cache.get_meta("members") or "[]")
     known = set(ids)
-    for batch in _batched(papers, 1000):
+    for batch in batched(papers, 1000):
         cache.put_papers([(p, record_key(p, fingerprint)) for p in batch])
         for p in batch:
             if p.id not in known:
@@ -466,9 +345,9 @@ def _store_inputs(cache: BuildCache, papers: Iterable[Paper], fingerprint: str, 
     return ids
 
 
-def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: int, batch_size: int,
+def _extract_missing(cache: BuildCache, ids: list[str], opts: BuildOptions, *,
                      progress: Callable[[Iterable[Any], str], Iterable[Any]] | None,
-                     dask: str | None = None, pool: Executor | None = None) -> dict[str, Extraction]:
+                     pool: Executor | None = None) -> dict[str, Extraction]:
     """Extracts the papers without a cached record, committing batch by batch; returns their records.
 
     The records are kept for linking, which would otherwise read and decode them again from the cache.
@@ -480,8 +359,8 @@ def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: 
             keys[paper.id] = key
             yield paper
 
-    stream: Iterable[tuple[Extraction, str]] = extract_records(todo(), fast=fast, workers=workers,
-                                                               batch_size=batch_size, dask=dask, pool=pool)
+    stream: Iterable[tuple[Extraction, str]] = extract_records(
+        todo(), pipeline=opts.pipeline, workers=opts.workers, batch_size=opts.batch_size, dask=opts.dask, pool=pool)
     if progress is not None:
         stream = progress(stream, "extracted")
     done: dict[str, Extraction] = {}
@@ -492,7 +371,7 @@ def _extract_missing(cache: BuildCache, ids: list[str], *, fast: bool, workers: 
             done[record.paper_id] = record
             batch.append((keys.pop(record.paper_id), text))
             # a commit (and the checkpoints it triggers) costs milliseconds: about one a second
-            if len(batch) >= COMMIT_MAX or (len(batch) >= max(batch_size, 64)
+            if len(batch) >= COMMIT_MAX or (len(batch) >= max(opts.batch_size, 64)
                                             and time.monotonic() - committed >= COMMIT_SECONDS):
                 cache.put_record_texts(batch)
                 batch, committed = [], time.monotonic()

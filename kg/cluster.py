@@ -1,21 +1,13 @@
-"""Extraction on a Dask distributed cluster: `kg build --dask ADDRESS`.
+"""Connecting to a Dask distributed cluster for `kg build --dask ADDRESS`, and what its faults mean.
 
-The client (the machine running `kg build`) reads the inputs itself and streams the papers, as JSON
-objects, in partitions of `partition_size` to the cluster: reading is cheap (tens of MB/s) next to
-extraction, so only extraction runs on the workers. A bounded number of partitions is in flight at
-once, so neither the client nor the cluster ever holds the corpus, and the records come back in
-input order, so the build that consumes them commits them to its cache as they arrive (an
-interrupted or failed distributed build resumes like a local one). Linking and writing then run on
-the client, exactly as in a one-process build, which is why both give the same graph.
-
-Each worker thread builds the spaCy pipeline once and keeps it (`_worker_nlp`); every result carries
-the worker's pipeline fingerprint, and a worker that runs another kg version, knowledge base or
-model is refused instead of mixing its records into the cache.
+The build extracts on the cluster through `dask_executor`: a `concurrent.futures.Executor` (Dask's
+`Client.get_executor()`) that `kg.parallel` maps partitions of papers over, exactly as over the local
+process pool; linking and writing then run on the client, which is why both give the same graph.
 
 Faults: a partition whose task raised is resubmitted `retries` times; a partition whose worker died
 is rescheduled by the scheduler itself (up to `distributed.scheduler.allowed-failures` deaths, 3 by
-default) and then ends the build with a KgError naming the partition; an unreachable scheduler is a
-KgError naming its address.
+default) and then ends the build with the KgError of `dask_error`, naming the partition; an
+unreachable scheduler is a KgError naming its address.
 
 `address` is a scheduler address (``tcp://host:8786``, what `dask scheduler` prints) or ``local:N``
 for a `distributed.LocalCluster` of N single-threaded worker processes that kg starts and stops.
@@ -27,75 +19,19 @@ import contextlib
 import importlib
 import logging
 import re
-import threading
-import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import KgError, OptionError
-from kg.types import Extraction, Paper
 
-DEFAULT_PARTITION_SIZE = 256
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
 CONNECT_TIMEOUT = 10.0
 WORKER_WAIT = 60.0
 _LOCAL = re.compile(r"local(?::(\d+))?")
 _RESUME = "rerun to resume — finished partitions are cached"
-
-
-# --- on the workers ----------------------------------------------------------------------------------
-
-_THREAD = threading.local()
-
-
-def _worker_nlp(fast: bool) -> Any:
-    """The spaCy pipeline of this worker thread, built on first use and kept for later partitions.
-
-    One per thread, not per process, because a spaCy pipeline is not meant to be shared between
-    threads; `local:N` clusters have one thread per worker process, so one pipeline per process.
-    """
-    cache: dict[bool, Any] | None = getattr(_THREAD, "nlp", None)
-    if cache is None:
-        cache = _THREAD.nlp = {}
-    if fast not in cache:
-        from kg.extract import build_nlp
-
-        cache[fast] = build_nlp(fast=fast)
-    return cache[fast]
-
-
-def _worker_fingerprint(fast: bool) -> str:
-    cache: dict[bool, str] | None = getattr(_THREAD, "fingerprint", None)
-    if cache is None:
-        cache = _THREAD.fingerprint = {}
-    if fast not in cache:
-        from kg.pipeline import pipeline_fingerprint
-
-        cache[fast] = pipeline_fingerprint(fast=fast)
-    return cache[fast]
-
-
-def extract_partition(chunk: list[dict[str, Any]], fast: bool, batch_size: int) -> tuple[str, list[str]]:
-    """Runs on a worker: the extraction records of one partition of papers (JSON objects), in order,
-    as the JSON text the build cache stores (`kg.cache.record_text`), with the worker's pipeline
-    fingerprint. Text is what the client stores anyway, and it travels cheaper than nested dicts.
-
-    >>> import json
-    >>> fingerprint, records = extract_partition([{"id": "p1", "title": "", "abstract": "BERT on SQuAD."}],
-    ...                                          True, 64)
-    >>> [m["text"] for m in json.loads(records[0])["entities"]]
-    ['BERT', 'SQuAD']
-    """
-    from kg.cache import record_text
-    from kg.extract import extract_papers
-
-    papers = [Paper.from_json(obj) for obj in chunk]
-    records = [record_text(e) for e in extract_papers(papers, _worker_nlp(fast), batch_size=batch_size)]
-    return _worker_fingerprint(fast), records
-
-
-# --- on the client -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +48,15 @@ class Partition:
 
     def __str__(self) -> str:
         return f"partition {self.index} (papers {self.first}..{self.last})"
+
+    @classmethod
+    def of(cls, index: int, chunk: Sequence[dict[str, Any]]) -> Partition:
+        """The partition `index` of these papers (JSON objects).
+
+        >>> str(Partition.of(0, [{"id": "a1"}, {"id": "a2"}]))
+        'partition 0 (papers a1..a2)'
+        """
+        return cls(index, str(chunk[0].get("id")), str(chunk[-1].get("id")))
 
 
 def dask_error(exc: BaseException, partition: Partition, address: str) -> KgError:
@@ -137,6 +82,18 @@ def dask_error(exc: BaseException, partition: Partition, address: str) -> KgErro
     if isinstance(exc, KgError):
         return KgError(f"{partition}: {exc}")
     return KgError(f"extracting {partition} failed on a dask worker: {type(exc).__name__}: {exc}")
+
+
+def partition_errors(address: str) -> Callable[[BaseException, int, Sequence[dict[str, Any]]], KgError]:
+    """The `dask_error` of a failed task given its index and papers (for `kg.parallel.ordered_map`).
+
+    >>> print(partition_errors("local:1")(ValueError("boom"), 1, [{"id": "b1"}, {"id": "b3"}]))
+    extracting partition 1 (papers b1..b3) failed on a dask worker: ValueError: boom
+    """
+    def explain(exc: BaseException, index: int, chunk: Sequence[dict[str, Any]]) -> KgError:
+        return dask_error(exc, Partition.of(index, chunk), address)
+
+    return explain
 
 
 def parse_address(address: str) -> int | None:
@@ -206,92 +163,21 @@ def _threads(client: Any) -> int:
         return 0
 
 
-def map_partitions(client: Any, chunks: Iterable[list[dict[str, Any]]], func: Callable[..., Any], *args: Any,
-                   address: str, max_in_flight: int | None = None, retries: int = 1) -> Iterator[Any]:
-    """`func(chunk, *args)` of every chunk (a list of paper JSON objects) on the cluster, in input order.
+@contextlib.contextmanager
+def dask_executor(address: str, *, retries: int = 1) -> Iterator[tuple[Executor, Callable[[], int]]]:
+    """An Executor that runs its tasks on the Dask cluster at `address` (see `connect`), and the
+    number of tasks worth keeping in flight there (twice its worker threads, counted again at each
+    call, so a cluster that grows gets more); the connection (and a cluster kg started) ends with
+    the block.
 
-    At most `max_in_flight` tasks are submitted and not yet consumed (default: twice the cluster's
-    threads, counted again at each submission, so a cluster that grows gets more); a failed task
-    raises the KgError of `dask_error`. Every task has a key of its own (`kg-extract-<run>-<n>`),
+    Each task is retried `retries` times when it raises, and has a key of its own (``pure=False``),
     so builds sharing a scheduler do not collide.
     """
-    run = uuid.uuid4().hex[:8]
-    pending: deque[tuple[Partition, Any]] = deque()
-
-    def take() -> Any:
-        partition, future = pending.popleft()
-        try:
-            return future.result()
-        except Exception as exc:
-            raise dask_error(exc, partition, address) from exc
-
-    try:
-        for index, chunk in enumerate(chunks):
-            window = max_in_flight if max_in_flight is not None else max(2, 2 * _threads(client))
-            while len(pending) >= max(1, window):
-                yield take()
-            partition = Partition(index, str(chunk[0].get("id")), str(chunk[-1].get("id")))
-            future = client.submit(func, chunk, *args, key=f"kg-extract-{run}-{index}", retries=retries, pure=False)
-            pending.append((partition, future))
-        while pending:
-            yield take()
-    finally:
-        if pending:
-            with contextlib.suppress(Exception):  # best effort: closing the client releases them too
-                client.cancel([future for _, future in pending])
-
-
-def extract_with_dask(papers: Iterable[Paper], address: str, *, fast: bool,
-                      partition_size: int = DEFAULT_PARTITION_SIZE, batch_size: int = 64,
-                      max_in_flight: int | None = None, retries: int = 1) -> Iterator[Extraction]:
-    """Extraction records of `papers`, in input order, extracted on the Dask cluster at `address`.
-
-    `address` is ``tcp://host:port`` of a running scheduler or ``local:N`` for a local cluster of N
-    worker processes that lives as long as this generator. Nothing connects before the first paper,
-    so a build with nothing left to extract starts no cluster. See the module docstring for faults.
-    """
-    for record, _ in extract_records_with_dask(papers, address, fast=fast, partition_size=partition_size,
-                                               batch_size=batch_size, max_in_flight=max_in_flight,
-                                               retries=retries):
-        yield record
-
-
-def extract_records_with_dask(papers: Iterable[Paper], address: str, *, fast: bool,
-                              partition_size: int = DEFAULT_PARTITION_SIZE, batch_size: int = 64,
-                              max_in_flight: int | None = None,
-                              retries: int = 1) -> Iterator[tuple[Extraction, str]]:
-    """`extract_with_dask` with each record also as the text the workers sent (its cache form)."""
-    from kg.cache import read_record
-    from kg.pipeline import pipeline_fingerprint
-
-    if partition_size < 1:
-        raise OptionError("partition_size must be at least 1")
-    stream = iter(papers)
-    first = next(stream, None)
-    if first is None:
-        return
-    expected = pipeline_fingerprint(fast=fast)
-
-    def chunks() -> Iterator[list[dict[str, Any]]]:
-        chunk = [first.to_json()]
-        for paper in stream:
-            if len(chunk) >= partition_size:
-                yield chunk
-                chunk = []
-            chunk.append(paper.to_json())
-        yield chunk
-
     client, cluster = connect(address)
     try:
-        for fingerprint, records in map_partitions(client, chunks(), extract_partition, fast, batch_size,
-                                                   address=address, max_in_flight=max_in_flight, retries=retries):
-            if fingerprint != expected:
-                raise KgError(f"the Dask workers at {address} run another kg pipeline (fingerprint {fingerprint}, "
-                              f"here {expected}): install the same kg version, knowledge base and model on them")
-            for text in records:
-                yield read_record(text), text
+        yield client.get_executor(retries=retries, pure=False), lambda: max(2, 2 * _threads(client))
     finally:
-        # best effort, and never hiding the error that ended the loop (the scheduler may be gone)
+        # best effort, and never hiding the error that ended the block (the scheduler may be gone)
         with contextlib.suppress(Exception):
             client.close()
         if cluster is not None:

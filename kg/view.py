@@ -99,7 +99,7 @@ def load_any_graph(path: str | Path) -> nx.MultiDiGraph:
                          "(run kg build first)", source=str(path))
     suffix = source.suffix.lower()
     if suffix == ".json":
-        from kg.pipeline import read_node_link
+        from kg.build import read_node_link
 
         try:
             graph = read_node_link(source)

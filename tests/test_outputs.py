@@ -21,8 +21,8 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
+from kg.build import write_node_link
 from kg.cli import main
-from kg.pipeline import write_node_link
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "abstracts.jsonl"

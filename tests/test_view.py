@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_graph, sized_graph
 
+from kg.build import write_node_link
 from kg.cli import main
 from kg.errors import FormatError, GraphError, InputError, OptionError
-from kg.pipeline import write_node_link
 from kg.rdf.export import to_rdf, write_rdf
 from kg.rdf.to_nx import from_rdf
 from kg.view import (
