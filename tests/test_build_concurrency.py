@@ -182,3 +182,44 @@ def test_the_collector_runs_again_after_a_build(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(KgError, match="boom"):
         build([EXAMPLES], tmp_path / "failed", BuildOptions(pipeline="fast", html=False))
     assert gc.isenabled()
+
+
+# --- options and the one parallel map ------------------------------------------------------------
+
+
+def test_build_options_refuse_an_unknown_pipeline() -> None:
+    from kg.errors import OptionError
+
+    with pytest.raises(OptionError, match="unknown pipeline 'slow'; use default, fast"):
+        BuildOptions(pipeline="slow")
+
+
+def test_the_ordered_map_reads_only_a_window_ahead_and_keeps_the_order() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.parallel import ordered_map
+
+    read: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(10):
+            read.append(n)
+            yield n
+
+    with ThreadPoolExecutor(2) as pool:
+        results = ordered_map(pool, lambda n: n * n, items(), window=3)
+        assert next(results) == 0
+        assert read == [0, 1, 2, 3]  # three in flight, then one more once the first was taken
+        assert list(results) == [n * n for n in range(1, 10)]
+
+
+def test_the_ordered_map_says_which_item_failed() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.parallel import ordered_map
+
+    def explain(exc: BaseException, index: int, item: int) -> KgError:
+        return KgError(f"item {index} ({item}): {exc}")
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(KgError, match=r"item 2 \(0\): division by zero"):
+        list(ordered_map(pool, lambda n: 1 / n, [2, 1, 0, 3], window=2, on_error=explain))
