@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import threading
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import IO, Any, cast
 
 from kg.errors import KgError
 
@@ -15,12 +14,11 @@ from kg.errors import KgError
 class BackgroundProcess:
     """A Python process started now, to run one function later on parts that this process sends it.
 
-    The process is a fresh interpreter (multiprocessing's "spawn" start method, not a fork of this
-    process) that imports this one's modules from the same places, and `preload` at once, while it
-    waits: it shares no memory with this process and copies none of it, whenever it runs. Start it
-    while this process is still small, because the system counts the peak memory of the process that
-    started it as the new one's own. It dies with this process (`kg.lifetime.die_with_parent`) and
-    leaves Ctrl-C to it. `run` sends the call; a process never run exits when closed.
+    The process is a new interpreter that imports this one's modules from the same places (and
+    `preload` at once, while it waits): it shares no memory with this process and copies none of
+    it, whenever it runs. Start it while this process is still small, because the system counts the
+    peak memory of the process that started it as the new one's own. `run` sends the call; a process
+    never run exits when closed.
 
     >>> import pathlib, tempfile, networkx as nx
     >>> from kg.rdf.export import graph_parts, write_rdf_parts
@@ -35,14 +33,12 @@ class BackgroundProcess:
     """
 
     def __init__(self, *, preload: str = "") -> None:
-        context = multiprocessing.get_context("spawn")
-        parts_out, self._parts = context.Pipe(duplex=False)  # (receiving end, sending end)
-        self._report, report_in = context.Pipe(duplex=False)
-        self.process = context.Process(target=_serve, args=(preload, parts_out, report_in),
-                                       name="kg-background", daemon=True)
-        self.process.start()
-        parts_out.close()  # the process holds its own ends: closing ours lets each side see the other end
-        report_in.close()
+        import sys
+
+        bootstrap = "import sys; sys.path[:] = sys.argv[2:]; from kg.background import _serve; _serve(sys.argv[1])"
+        self.process = subprocess.Popen([sys.executable, "-c", bootstrap, preload, *sys.path],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.stdin, self.stdout = cast(IO[bytes], self.process.stdin), cast(IO[bytes], self.process.stdout)
 
     def __enter__(self) -> BackgroundProcess:
         return self
@@ -53,12 +49,14 @@ class BackgroundProcess:
     def close(self) -> None:
         """Ends the process: one that was never run exits as its input closes; one still running is
         killed."""
-        self._parts.close()
-        self.process.join(timeout=10)
-        if self.process.is_alive():
+        with contextlib.suppress(OSError):
+            self.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
             self.process.kill()
-            self.process.join()
-        self._report.close()
+            self.process.wait()
+        self.stdout.close()
 
     @contextlib.contextmanager
     def run(self, target: Callable[..., object], parts: Iterable[bytes], *args: Any, **kwargs: Any) -> Iterator[None]:
@@ -70,41 +68,41 @@ class BackgroundProcess:
         KgError as one of the same class and message); when the block itself fails, the process is
         killed first. `target` (a module-level function) and its arguments must be picklable.
         """
+        import pickle
+        import threading
+
         failures: list[BaseException] = []
 
         def feed() -> None:
             try:
-                self._parts.send((target, args, kwargs))
+                _send(self.stdin, pickle.dumps((target, args, kwargs)))
                 for part in parts:
-                    self._parts.send_bytes(part)
-                self._parts.send_bytes(b"")  # the end
+                    _send(self.stdin, part)
+                _send(self.stdin, b"")  # the end
             except BaseException as exc:  # the process stopped reading: what it reports says why
                 failures.append(exc)
             finally:
-                self._parts.close()
+                with contextlib.suppress(OSError):
+                    self.stdin.close()
 
         feeder = threading.Thread(target=feed, name="kg-feeder", daemon=True)
         feeder.start()
-        reported = False
         try:
             yield
             feeder.join()
-            try:
-                error: BaseException | None = self._report.recv()  # what the process sends when it ends
-            except EOFError:
-                self.process.join()
-                raise KgError(f"the background writer process died (exit code {self.process.exitcode})") from None
-            reported = True
+            report = self.stdout.read()  # what the process sends when it ends
+            if self.process.wait() != 0 or not report:
+                raise KgError(f"the background writer process died (exit code {self.process.returncode})")
+            error: BaseException | None = pickle.loads(report)
             if error is not None:
                 raise error
             if failures:
                 raise failures[0]
         finally:  # when the block or the process failed: nothing is left running
-            self.process.join(timeout=10 if reported else 0)  # having reported, it exits on its own
-            if self.process.is_alive():
+            if self.process.poll() is None:
                 self.process.kill()
             feeder.join()
-            self.process.join()
+            self.process.wait()
 
 
 @contextlib.contextmanager
@@ -114,44 +112,58 @@ def in_background(target: Callable[..., object], parts: Iterable[bytes], *args: 
         yield
 
 
-def _serve(preload: str, parts: Connection, report: Connection) -> None:
-    """The process of `BackgroundProcess`: imports `preload`, receives the call and its parts from
-    `parts`, runs it, and sends how it ended (None or the exception) on `report`. Closed before
-    any call, it ends without a word."""
+def _send(stream: IO[bytes], data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+
+
+def _receive(stream: IO[bytes]) -> bytes:
+    """The next part sent by `_send` (EOFError when the sender stopped half-way)."""
+    size = int.from_bytes(_read(stream, 8), "little")
+    return _read(stream, size)
+
+
+def _read(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("the parts stopped before their end")
+    return data
+
+
+def _serve(preload: str) -> None:
+    """The process of `BackgroundProcess`: imports `preload`, reads the call and its parts from
+    stdin, runs it, and writes how it ended (None or the exception, pickled) to stdout. Closed
+    before any call, it ends without a word."""
     import importlib
+    import pickle
     import traceback
 
     from kg.lifetime import die_with_parent
 
     die_with_parent()  # Ctrl-C is for the parent, which ends this process; and it never outlives it
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
     if preload:
         importlib.import_module(preload)
-    error: BaseException | None = None
     try:
-        target, args, kwargs = parts.recv()
+        call = _receive(source)
     except EOFError:
         return
 
     def received() -> Iterator[bytes]:
-        while part := parts.recv_bytes():
+        while part := _receive(source):
             yield part
 
+    error: BaseException | None = None
     try:
+        target, args, kwargs = pickle.loads(call)
         target(received(), *args, **kwargs)
     except KgError as exc:  # the same class and message (not its traceback, which may not pickle)
-        error = _picklable(exc)
+        try:
+            error = type(exc)(str(exc))
+            pickle.dumps(error)
+        except Exception:
+            error = KgError(str(exc))
     except BaseException as exc:  # a bug: name it, with where it happened over there
         error = RuntimeError(f"in the background process: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-    report.send(error)
-
-
-def _picklable(exc: KgError) -> KgError:
-    """A KgError of the class and message of `exc` that pickles (a plain KgError when its class cannot)."""
-    import pickle
-
-    try:
-        error = type(exc)(str(exc))
-        pickle.dumps(error)
-    except Exception:
-        error = KgError(str(exc))
-    return error
+    sink.write(pickle.dumps(error))
+    sink.flush()

@@ -88,7 +88,7 @@ def test_a_failing_block_stops_the_process(tmp_path: Path) -> None:
 def test_a_process_never_run_ends_quietly() -> None:
     with BackgroundProcess(preload="kg.rdf.export") as idle:
         pass
-    assert idle.process.exitcode == 0
+    assert idle.process.returncode == 0
 
 
 def test_an_up_to_date_build_ends_its_idle_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
