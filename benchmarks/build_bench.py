@@ -4,7 +4,7 @@
                                      [--data /tmp/kg-bench] [--json out.json]
 
 For each size a corpus is generated once by `benchmarks.generate` (and reused while it exists:
-``<data>/corpus-<N>-s<seed>.jsonl``), then `kg.pipeline.build` runs on it in a child process of its
+``<data>/corpus-<N>-s<seed>.jsonl``), then `kg.build.build` runs on it in a child process of its
 own (so memory is its own), into a fresh output folder (no cache to reuse). Pipelines: the default
 one (rules + trained tagger; skipped with a note when kg/models/tagger is absent), with `--fast` the
 rules-only one instead, with `--fast-too` both. `--workers` applies to the default pipeline;
@@ -81,12 +81,12 @@ class _Sampler(threading.Thread):
 
 def child(corpus_path: Path, outdir: Path, *, fast: bool, workers: int) -> dict[str, Any]:
     """One build, in this (child) process: timings, counts and RSS, as a JSON-able dict."""
-    from kg.pipeline import build
+    from kg.build import BuildOptions, build
 
     sampler = _Sampler()
     sampler.start()
     started = time.perf_counter()
-    result = build([corpus_path], outdir, fast=fast, workers=workers)
+    result = build([corpus_path], outdir, BuildOptions(pipeline="fast" if fast else "default", workers=workers))
     total = time.perf_counter() - started
     sampler.stopped.set()
     sampler.join()

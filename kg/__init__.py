@@ -20,12 +20,14 @@ RDF, view):
   named queries shipped with kg; `kg.rdf.store.create_store`: a persistent Oxigraph store;
   `kg.rdf.server.make_server`: the SPARQL endpoint over such a store; `kg.rdf.shacl.validate`: the
   violations of kg's SHACL shapes.
-- `kg.view.load_any_graph` and `render_html`: the interactive HTML page of a build.
+- `kg.graph_io.load_any_graph` (a build folder, graph file or RDF file as NetworkX) and
+  `kg.view.render_html`: the interactive HTML page of a build.
 
 Composed from the stages:
 
-- `kg.pipeline.build`: the whole build (`kg build`): read, extract (cached, in parallel, or on
-  Dask), link, and write the graph, RDF, records, stats and page into a folder.
+- `kg.build.build` (options in `kg.build.BuildOptions`): the whole build (`kg build`): read,
+  extract (cached, in parallel, or on Dask), link, and write the graph, RDF, records, stats and page
+  into a folder.
 - `kg.records.write_papers` (`kg read`), `write_records` (`kg extract`) and `score_gold`
   (`kg eval`): papers and extraction records as JSON Lines files, and their scores against gold;
   `kg.extract.build_nlp`: the spaCy pipeline by name ("default" or "fast").

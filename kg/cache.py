@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import KgError
+from kg.record_files import read_record
 from kg.types import Extraction, Paper
 
 SCHEMA = """
@@ -51,22 +52,35 @@ def record_key(paper: Paper, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
-def record_text(record: Extraction) -> str:
-    """An extraction record in the form the cache stores it: the JSON of `Extraction.to_json`.
-
-    >>> record_text(Extraction("p1"))
-    '{"id": "p1", "entities": [], "claims": []}'
-    """
-    return json.dumps(record.to_json(), ensure_ascii=False)
+PIPELINES = ("default", "fast")
+"""The names of the extraction pipelines (`kg.extract.PIPELINES`), known here without importing spaCy;
+`tests/test_build.py` checks that the two agree."""
 
 
-def read_record(text: str) -> Extraction:
-    """The extraction record of its stored form (`record_text`).
+def pipeline_fingerprint(pipeline: str) -> str:
+    """What an extraction record depends on besides the paper: pipeline version and name, knowledge
+    base, and (but for the rules-only "fast" pipeline) every file of the trained tagger.
 
-    >>> read_record(record_text(Extraction("p1"))) == Extraction("p1")
+    Changing any of them changes the fingerprint, so cached records of the old pipeline are not reused.
+
+    >>> pipeline_fingerprint("fast") != pipeline_fingerprint("default")
     True
     """
-    return Extraction.from_json(json.loads(text))
+    from kg.extract import PIPELINE_VERSION
+    from kg.knowledge_base import packaged_kb_files
+
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{pipeline}".encode())
+    for file in packaged_kb_files():
+        digest.update(file.read_bytes())
+    if pipeline != "fast":
+        from kg.extract.tagger import shipped_model
+
+        model = shipped_model()
+        for file in sorted(model.rglob("*")) if model.is_dir() else []:
+            if file.is_file():  # every file of the model: a retrained model invalidates the cache
+                digest.update(file.relative_to(model).as_posix().encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class BuildCache:
@@ -129,10 +143,6 @@ class BuildCache:
             self.db.executemany("INSERT INTO papers (id, key, json) VALUES (?, ?, ?) "
                                 "ON CONFLICT(id) DO UPDATE SET key = excluded.key, json = excluded.json",
                                 [(p.id, key, json.dumps(p.to_json(), ensure_ascii=False)) for p, key in papers])
-
-    def put_records(self, items: Iterable[tuple[str, Extraction]]) -> None:
-        """Stores extraction records under their keys, in one transaction."""
-        self.put_record_texts((key, record_text(ex)) for key, ex in items)
 
     def put_record_texts(self, items: Iterable[tuple[str, str]]) -> None:
         """Stores records already in their stored form (`record_text`) under their keys, in one

@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any, get_args, get_type_hints
 
@@ -39,6 +38,7 @@ import networkx as nx
 
 from kg.atomic import atomic_write
 from kg.errors import FormatError, GraphError, InputError
+from kg.iterables import batched
 from kg.schema import ENTITY_KINDS, NODE_KINDS, ClaimAttrs, EdgeAttrs, EntityAttrs, PaperAttrs
 
 GRAPH_FORMATS = ("json", "graphml")
@@ -72,12 +72,6 @@ def write_node_link(graph: nx.MultiDiGraph, path: str | Path, *, fmt: str = "jso
         raise FormatError(f"unknown graph format {fmt!r}; use {', '.join(GRAPH_FORMATS)}")
 
 
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
     """Streams what `json.dump(nx.node_link_data(graph, edges="edges"), sort_keys=True)` writes, a
     thousand nodes or edges at a time: json.dump encodes with the pure-Python encoder and needs the
@@ -87,7 +81,7 @@ def _write_node_link_json(graph: nx.MultiDiGraph, out: Any) -> None:
 
     def items(rows: Iterable[dict[str, Any]]) -> None:
         separator = ""
-        for batch in _batched(rows, 1000):
+        for batch in batched(rows, 1000):
             out.write(separator + encode(batch)[1:-1])  # a list's items, joined by ", " as json.dump does
             separator = ", "
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
+from kg.build import BuildOptions, build, read_node_link
 from kg.cli import main
-from kg.pipeline import build, read_node_link
 from kg.rdf.query import run_named
 from kg.rdf.read import load_graph
 from kg.rdf.shacl import validate
@@ -22,7 +22,7 @@ EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    build([EXAMPLES], out, fast=True, html=False)
+    build([EXAMPLES], out, BuildOptions(pipeline="fast", html=False))
     return out
 
 
@@ -44,7 +44,7 @@ def test_build_writes_every_output(demo: Path) -> None:
 
 
 def test_two_builds_give_the_same_rdf_graph(demo: Path, tmp_path: Path) -> None:
-    build([EXAMPLES], tmp_path, fast=True, html=False)
+    build([EXAMPLES], tmp_path, BuildOptions(pipeline="fast", html=False))
     first, second = triples(demo / "graph.ttl"), triples(tmp_path / "graph.ttl")
     # No blank nodes: equal triple sets means isomorphic with the same IRIs.
     assert first == second
@@ -54,7 +54,7 @@ def test_two_builds_give_the_same_rdf_graph(demo: Path, tmp_path: Path) -> None:
 def test_every_rdf_format_holds_the_same_graph(demo: Path, tmp_path: Path) -> None:
     records = demo / "records.jsonl"
     for fmt in ("nt", "jsonld"):
-        build([EXAMPLES], tmp_path / fmt, fast=True, rdf_format=fmt, records=records, html=False)
+        build([EXAMPLES], tmp_path / fmt, BuildOptions(pipeline="fast", rdf_format=fmt, records=records, html=False))
         assert triples(tmp_path / fmt / f"graph.{fmt}") == triples(demo / "graph.ttl")
 
 
@@ -145,7 +145,7 @@ def test_node_link_json_is_what_networkx_writes(tmp_path: Path, nodes: int) -> N
     """The streamed graph.json equals json.dumps of networkx's node-link data, at batch boundaries too."""
     import networkx as nx
 
-    from kg.pipeline import write_node_link
+    from kg.graph_io import write_node_link
 
     graph = nx.MultiDiGraph()
     for i in range(nodes):
@@ -156,3 +156,10 @@ def test_node_link_json_is_what_networkx_writes(tmp_path: Path, nodes: int) -> N
     expected = json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, sort_keys=True)
     assert (tmp_path / "g.json").read_text(encoding="utf-8") == expected
     assert nx.utils.graphs_equal(read_node_link(tmp_path / "g.json"), graph)
+
+
+def test_the_build_knows_the_pipelines_extraction_defines() -> None:
+    from kg.cache import PIPELINES
+    from kg.extract import PIPELINES as defined
+
+    assert list(PIPELINES) == list(defined)

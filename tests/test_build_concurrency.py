@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-import kg.pipeline as pipeline
+import kg.build
 import kg.rdf.export
 from kg.background import BackgroundProcess, in_background
-from kg.cache import BuildCache, read_record, record_key, record_text
+from kg.build import BuildOptions, build
+from kg.cache import BuildCache, record_key
 from kg.errors import KgError
-from kg.pipeline import build
+from kg.record_files import read_record, record_text
 from kg.types import Extraction, Mention, Paper
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def inline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of the example corpus whose RDF this process wrote itself (the graph is small)."""
     out = tmp_path_factory.mktemp("inline")
-    build([EXAMPLES], out, fast=True)
+    build([EXAMPLES], out, BuildOptions(pipeline="fast"))
     return out
 
 
@@ -91,38 +92,38 @@ def test_a_process_never_run_ends_quietly() -> None:
 
 
 def test_an_up_to_date_build_ends_its_idle_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "BACKGROUND_RDF_PAPERS", 0)
-    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
-    build([EXAMPLES], tmp_path, fast=True, html=False)
-    assert build([EXAMPLES], tmp_path, fast=True, html=False).up_to_date
+    monkeypatch.setattr(kg.build, "BACKGROUND_RDF_PAPERS", 0)
+    monkeypatch.setattr(kg.build, "_cores", lambda: 2)
+    build([EXAMPLES], tmp_path, BuildOptions(pipeline="fast", html=False))
+    assert build([EXAMPLES], tmp_path, BuildOptions(pipeline="fast", html=False)).up_to_date
 
 
 def test_background_rdf_writes_the_same_files(tmp_path: Path, inline: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "BACKGROUND_RDF_PAPERS", 0)
-    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.setattr(kg.build, "BACKGROUND_RDF_PAPERS", 0)
+    monkeypatch.setattr(kg.build, "_cores", lambda: 2)
     for fmt in ("ttl", "nt", "jsonld"):
         out = tmp_path / fmt
-        build([EXAMPLES], out, fast=True, rdf_format=fmt)
+        build([EXAMPLES], out, BuildOptions(pipeline="fast", rdf_format=fmt))
         if fmt == "ttl":
             assert outputs(out) == outputs(inline)
         else:
             assert (out / f"graph.{fmt}").read_bytes() == kg.rdf.export.write_rdf(
-                pipeline.read_node_link(inline / "graph.json"), tmp_path / f"direct.{fmt}", format=fmt).read_bytes()
+                kg.build.read_node_link(inline / "graph.json"), tmp_path / f"direct.{fmt}", format=fmt).read_bytes()
 
 
 def test_a_background_failure_leaves_the_previous_outputs(tmp_path: Path, inline: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    build([EXAMPLES], out, fast=True)
+    build([EXAMPLES], out, BuildOptions(pipeline="fast"))
     before = outputs(out)
-    monkeypatch.setattr(pipeline, "BACKGROUND_RDF_PAPERS", 0)
-    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.setattr(kg.build, "BACKGROUND_RDF_PAPERS", 0)
+    monkeypatch.setattr(kg.build, "_cores", lambda: 2)
     monkeypatch.setattr(kg.rdf.export, "write_rdf_parts", fails_with_a_full_disk)
     more = tmp_path / "more.jsonl"
     more.write_text(EXAMPLES.read_text(encoding="utf-8").replace('"id": "', '"id": "more-'), encoding="utf-8")
     with pytest.raises(KgError) as failure:
-        build([EXAMPLES, more], out, fast=True)
+        build([EXAMPLES, more], out, BuildOptions(pipeline="fast"))
     message = str(failure.value)
     assert message.startswith(f"{out / 'graph.ttl'}: cannot write: No space left on device")
     assert message.endswith("the previous outputs were left as they were") and ".kg-staging" not in message
@@ -131,7 +132,7 @@ def test_a_background_failure_leaves_the_previous_outputs(tmp_path: Path, inline
 
 
 def test_graph_parts_give_the_same_rdf(inline: Path, tmp_path: Path) -> None:
-    graph = pipeline.read_node_link(inline / "graph.json")
+    graph = kg.build.read_node_link(inline / "graph.json")
     for fmt in ("ttl", "nt", "jsonld"):
         direct = kg.rdf.export.write_rdf(graph, tmp_path / f"direct.{fmt}", format=fmt)
         parts = kg.rdf.export.write_rdf_parts(kg.rdf.export.graph_parts(graph, size=3), tmp_path / f"parts.{fmt}",
@@ -162,14 +163,14 @@ def test_the_cache_reads_only_what_is_missing(tmp_path: Path) -> None:
 
 def test_workers_started_before_reading_give_the_same_records(tmp_path: Path, inline: Path) -> None:
     out = tmp_path / "two"
-    result = build([EXAMPLES], out, fast=True, workers=2, batch_size=4)
+    result = build([EXAMPLES], out, BuildOptions(pipeline="fast", workers=2, batch_size=4))
     assert not result.up_to_date
     assert (out / "records.jsonl").read_bytes() == (inline / "records.jsonl").read_bytes()
 
 
 def test_the_collector_runs_again_after_a_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert gc.isenabled()
-    build([EXAMPLES], tmp_path / "ok", fast=True, html=False)
+    build([EXAMPLES], tmp_path / "ok", BuildOptions(pipeline="fast", html=False))
     assert gc.isenabled()
 
     def fails(*args: Any, **kwargs: Any) -> None:
@@ -179,5 +180,46 @@ def test_the_collector_runs_again_after_a_build(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(kg.graph, "build_graph", fails)
     with pytest.raises(KgError, match="boom"):
-        build([EXAMPLES], tmp_path / "failed", fast=True, html=False)
+        build([EXAMPLES], tmp_path / "failed", BuildOptions(pipeline="fast", html=False))
     assert gc.isenabled()
+
+
+# --- options and the one parallel map ------------------------------------------------------------
+
+
+def test_build_options_refuse_an_unknown_pipeline() -> None:
+    from kg.errors import OptionError
+
+    with pytest.raises(OptionError, match="unknown pipeline 'slow'; use default, fast"):
+        BuildOptions(pipeline="slow")
+
+
+def test_the_ordered_map_reads_only_a_window_ahead_and_keeps_the_order() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.parallel import ordered_map
+
+    read: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(10):
+            read.append(n)
+            yield n
+
+    with ThreadPoolExecutor(2) as pool:
+        results = ordered_map(pool, lambda n: n * n, items(), window=3)
+        assert next(results) == 0
+        assert read == [0, 1, 2, 3]  # three in flight, then one more once the first was taken
+        assert list(results) == [n * n for n in range(1, 10)]
+
+
+def test_the_ordered_map_says_which_item_failed() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.parallel import ordered_map
+
+    def explain(exc: BaseException, index: int, item: int) -> KgError:
+        return KgError(f"item {index} ({item}): {exc}")
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(KgError, match=r"item 2 \(0\): division by zero"):
+        list(ordered_map(pool, lambda n: 1 / n, [2, 1, 0, 3], window=2, on_error=explain))

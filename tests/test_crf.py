@@ -150,15 +150,15 @@ def test_a_retrained_model_changes_the_cache_fingerprint(toy_model: Path, tmp_pa
     import shutil
 
     import kg.extract.tagger as tagger
-    from kg.pipeline import pipeline_fingerprint
+    from kg.cache import pipeline_fingerprint
 
     copy = tmp_path / "tagger"
     shutil.copytree(toy_model, copy)
     monkeypatch.setattr(tagger, "shipped_model", lambda: copy)
-    before, fast = pipeline_fingerprint(fast=False), pipeline_fingerprint(fast=True)
+    before, fast = pipeline_fingerprint("default"), pipeline_fingerprint("fast")
     (copy / "crf.model").write_bytes((copy / "crf.model").read_bytes() + b"\0")
-    assert pipeline_fingerprint(fast=False) != before
-    assert pipeline_fingerprint(fast=True) == fast  # the rules-only pipeline does not use the model
+    assert pipeline_fingerprint("default") != before
+    assert pipeline_fingerprint("fast") == fast  # the rules-only pipeline does not use the model
 
 
 def test_a_span_with_an_unpartnered_bracket_is_repaired(tmp_path: Path) -> None:

@@ -16,26 +16,34 @@ import pytest
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
-from kg.distributed import connect, extract_with_dask, map_partitions  # noqa: E402
+from kg.build import BuildOptions, build  # noqa: E402
+from kg.cluster import connect, partition_errors  # noqa: E402
 from kg.errors import KgError  # noqa: E402
-from kg.pipeline import build  # noqa: E402
+from kg.parallel import extract_records, ordered_map  # noqa: E402
 from kg.rdf.read import load_graph  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "abstracts.jsonl"
 CHUNKS = [[{"id": "a1"}, {"id": "a2"}], [{"id": "b1"}, {"id": "b2"}, {"id": "b3"}]]
 
 
+def on_cluster(client: Any, fn: Any, chunks: list[list[dict[str, Any]]], *, retries: int = 1,
+               window: int = 2) -> Any:
+    """`fn` of each chunk through the Executor of `client`, as a build maps extraction over it."""
+    executor = client.get_executor(retries=retries, pure=False)
+    return ordered_map(executor, fn, chunks, window=window, on_error=partition_errors("local:1"))
+
+
 @pytest.fixture(scope="module")
 def one_process(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The one-process build of the example corpus: the reference."""
     out = tmp_path_factory.mktemp("one-process")
-    build([EXAMPLES], out, fast=True, html=False)
+    build([EXAMPLES], out, BuildOptions(pipeline="fast", html=False))
     return out
 
 
 @pytest.mark.slow
 def test_dask_build_equals_one_process_build(tmp_path: Path, one_process: Path) -> None:
-    on_dask = build([EXAMPLES], tmp_path / "dask", fast=True, html=False, dask="local:2")
+    on_dask = build([EXAMPLES], tmp_path / "dask", BuildOptions(pipeline="fast", html=False, dask="local:2"))
     assert on_dask.papers == 24
     expected = set(load_graph(one_process / "graph.ttl"))
     got = set(load_graph(on_dask.files["rdf"]))
@@ -63,7 +71,7 @@ def test_a_dying_worker_is_a_clear_error(fragile_client: Any) -> None:
             os._exit(1)
         return len(chunk)
 
-    results = map_partitions(fragile_client, CHUNKS, die_on_b, address="local:1", retries=0, max_in_flight=1)
+    results = on_cluster(fragile_client, die_on_b, CHUNKS, retries=0, window=1)
     assert next(results) == 2
     with pytest.raises(KgError) as caught:
         next(results)
@@ -77,7 +85,7 @@ def test_a_failing_task_names_its_partition(fragile_client: Any) -> None:
 
     with pytest.raises(KgError, match=r"extracting partition 0 \(papers a1..a2\) failed on a dask worker: "
                                       r"ValueError: cannot read a1"):
-        list(map_partitions(fragile_client, CHUNKS, fail, address="local:1", retries=1))
+        list(on_cluster(fragile_client, fail, CHUNKS, retries=1))
 
 
 def test_results_come_in_input_order_with_a_small_window(fragile_client: Any) -> None:
@@ -86,7 +94,7 @@ def test_results_come_in_input_order_with_a_small_window(fragile_client: Any) ->
     def first_n(chunk: list[dict[str, Any]]) -> int:
         return int(chunk[0]["n"])
 
-    assert list(map_partitions(fragile_client, chunks, first_n, address="local:1", max_in_flight=3)) == list(range(12))
+    assert list(on_cluster(fragile_client, first_n, chunks, window=3)) == list(range(12))
 
 
 def test_an_unreachable_scheduler_names_its_address() -> None:
@@ -103,29 +111,30 @@ def test_a_build_whose_worker_dies_keeps_what_was_extracted_and_resumes(tmp_path
                                                                          one_process: Path) -> None:
     import functools
 
-    import kg.distributed
+    import kg.build
+    import kg.parallel
     from kg.cache import BuildCache
 
-    original = kg.distributed.extract_partition
+    original = kg.parallel.extract_chunk
 
-    def dying(chunk: list[dict[str, Any]], fast: bool, batch_size: int) -> Any:
+    def dying(chunk: list[dict[str, Any]], **kwargs: Any) -> Any:
         if any(paper["id"] == victim for paper in chunk):
             os._exit(1)
-        return original(chunk, fast, batch_size)
+        return original(chunk, **kwargs)
 
     victim = [json.loads(line)["id"] for line in EXAMPLES.read_text(encoding="utf-8").splitlines()][13]
-    monkeypatch.setattr(kg.distributed, "extract_partition", dying)
-    monkeypatch.setattr(kg.distributed, "extract_records_with_dask",
-                        functools.partial(kg.distributed.extract_records_with_dask, partition_size=4, max_in_flight=1))
+    monkeypatch.setattr(kg.parallel, "extract_chunk", dying)
+    monkeypatch.setattr(kg.build, "extract_records",
+                        functools.partial(kg.parallel.extract_records, chunk_size=4, window=1))
     out = tmp_path / "out"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             pytest.raises(KgError, match=r"dask worker died while extracting partition 3 \(papers .+\.\..+\); rerun"):
-        build([EXAMPLES], out, fast=True, html=False, dask="local:1")
+        build([EXAMPLES], out, BuildOptions(pipeline="fast", html=False, dask="local:1"))
     assert not (out / "graph.ttl").exists()
     with BuildCache(out / "cache.sqlite") as cache:
         assert cache.count_records() == 12  # partitions 0-2, committed before the death
     monkeypatch.undo()
-    resumed = build([EXAMPLES], out, fast=True, html=False)
+    resumed = build([EXAMPLES], out, BuildOptions(pipeline="fast", html=False))
     assert set(load_graph(resumed.files["rdf"])) == set(load_graph(one_process / "graph.ttl"))
 
 
@@ -136,6 +145,6 @@ def test_extraction_through_a_scheduler_address_matches_local_extraction(fragile
     papers = list(read_papers([EXAMPLES]))[:10]
     address = fragile_client.scheduler.address
     assert address.startswith("tcp://")
-    got = [e.to_json() for e in extract_with_dask(papers, address, fast=True, partition_size=3)]
+    got = [e.to_json() for e, _ in extract_records(papers, pipeline="fast", dask=address, chunk_size=3)]
     assert got == [e.to_json() for e in extract_papers(papers, build_nlp("fast"))]
-    assert list(extract_with_dask([], "tcp://127.0.0.1:1", fast=True)) == []  # nothing to do: no connection
+    assert list(extract_records([], pipeline="fast", dask="tcp://127.0.0.1:1")) == []  # nothing to do: no connection

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 # the same, writing the RDF in a background process however small the graph
-KG_BACKGROUND = [sys.executable, "-c", "import kg.pipeline as p; p.BACKGROUND_RDF_PAPERS = 0; p._cores = lambda: 2; "
+KG_BACKGROUND = [sys.executable, "-c", "import kg.build as p; p.BACKGROUND_RDF_PAPERS = 0; p._cores = lambda: 2; "
                  "from kg.cli import main; main()"]
 
 

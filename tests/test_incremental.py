@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import kg.pipeline as pipeline
-from kg.pipeline import build, read_node_link
+import kg.build
+from kg.build import BuildOptions, build, read_node_link
 from kg.rdf.read import load_graph
 from kg.types import Extraction, Paper
 
@@ -30,7 +30,7 @@ def split(tmp_path: Path) -> tuple[Path, Path]:
 def count_extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Wraps the real extraction so that the ids of the papers reaching it are recorded."""
     seen: list[str] = []
-    real = pipeline.extract_records
+    real = kg.build.extract_records
 
     def counting(papers: Iterable[Paper], **kwargs: Any) -> Iterator[tuple[Extraction, str]]:
         def tap() -> Iterator[Paper]:
@@ -39,7 +39,7 @@ def count_extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
                 yield p
         yield from real(tap(), **kwargs)
 
-    monkeypatch.setattr(pipeline, "extract_records", counting)
+    monkeypatch.setattr(kg.build, "extract_records", counting)
     return seen
 
 
@@ -61,53 +61,53 @@ def paper_nodes(out: Path) -> set[str]:
 def test_rebuild_extracts_nothing_and_reports_up_to_date(tmp_path: Path, split: tuple[Path, Path],
                                                           extracted: list[str]) -> None:
     out = tmp_path / "out"
-    first = build([split[0]], out, fast=True, html=False)
+    first = build([split[0]], out, BuildOptions(pipeline="fast", html=False))
     assert len(extracted) == 16 and not first.up_to_date
-    again = build([split[0]], out, fast=True, html=False)
+    again = build([split[0]], out, BuildOptions(pipeline="fast", html=False))
     assert len(extracted) == 16, "a cached paper was extracted again"
     assert again.up_to_date and again.stats == first.stats
 
 
 def test_update_adds_only_new_papers(tmp_path: Path, split: tuple[Path, Path], extracted: list[str]) -> None:
     out = tmp_path / "out"
-    build([split[0]], out, fast=True, html=False)
+    build([split[0]], out, BuildOptions(pipeline="fast", html=False))
     del extracted[:]
-    result = build([split[1]], out, fast=True, html=False, update=True)
+    result = build([split[1]], out, BuildOptions(pipeline="fast", html=False, update=True))
     assert len(extracted) == 8
     assert result.papers == 24 and len(paper_nodes(out)) == 24
     whole = tmp_path / "whole"
-    build([EXAMPLES], whole, fast=True, html=False)
+    build([EXAMPLES], whole, BuildOptions(pipeline="fast", html=False))
     # The same graph as one build of everything, but for where each paper was read from.
     assert without_sources(out / "graph.ttl") == without_sources(whole / "graph.ttl")
 
 
 def test_a_plain_build_keeps_only_its_inputs(tmp_path: Path, split: tuple[Path, Path]) -> None:
     out = tmp_path / "out"
-    build([split[0]], out, fast=True, html=False)
-    build([split[1]], out, fast=True, html=False)
+    build([split[0]], out, BuildOptions(pipeline="fast", html=False))
+    build([split[1]], out, BuildOptions(pipeline="fast", html=False))
     assert len(paper_nodes(out)) == 8
 
 
 def test_update_needs_an_existing_build(tmp_path: Path, split: tuple[Path, Path]) -> None:
-    with pytest.raises(pipeline.InputError, match="build it first"):
-        build([split[1]], tmp_path / "nothing", fast=True, update=True)
+    with pytest.raises(kg.build.InputError, match="build it first"):
+        build([split[1]], tmp_path / "nothing", BuildOptions(pipeline="fast", update=True))
 
 
 def test_changing_the_pipeline_invalidates_the_cache(tmp_path: Path, split: tuple[Path, Path],
                                                      extracted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    build([split[0]], out, fast=True, html=False)
-    monkeypatch.setattr(pipeline, "pipeline_fingerprint", lambda *, fast: "another-version")
-    build([split[0]], out, fast=True, html=False)
+    build([split[0]], out, BuildOptions(pipeline="fast", html=False))
+    monkeypatch.setattr(kg.build, "pipeline_fingerprint", lambda pipeline: "another-version")
+    build([split[0]], out, BuildOptions(pipeline="fast", html=False))
     assert len(extracted) == 32
 
 
 def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: tuple[Path, Path],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    build([split[0]], out, fast=True, html=False)
+    build([split[0]], out, BuildOptions(pipeline="fast", html=False))
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"}
-    real = pipeline.extract_records
+    real = kg.build.extract_records
 
     def dies_after_70(papers: Iterable[Paper], **kwargs: Any) -> Iterator[tuple[Extraction, str]]:
         for n, record in enumerate(real(papers, **kwargs)):
@@ -121,20 +121,20 @@ def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: t
         for copy in range(5):
             for row in rows:
                 handle.write(json.dumps({**row, "id": f"{row['id']}-{copy}"}) + "\n")
-    monkeypatch.setattr(pipeline, "extract_records", dies_after_70)
+    monkeypatch.setattr(kg.build, "extract_records", dies_after_70)
     with pytest.raises(KeyboardInterrupt):
-        build([many], out, fast=True, html=False, batch_size=16)
+        build([many], out, BuildOptions(pipeline="fast", html=False, batch_size=16))
     # The outputs of the previous build are untouched and no temporary file is left.
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "cache.sqlite"} == before
-    monkeypatch.setattr(pipeline, "extract_records", real)
+    monkeypatch.setattr(kg.build, "extract_records", real)
     seen = count_extracted(monkeypatch)
-    result = build([many], out, fast=True, html=False, batch_size=16)
+    result = build([many], out, BuildOptions(pipeline="fast", html=False, batch_size=16))
     assert result.papers == 120
     assert len(seen) <= 120 - 64, "records extracted before the interruption were extracted again"
 
 
 def test_worker_processes_give_the_same_records(tmp_path: Path, split: tuple[Path, Path]) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
-    build([split[1]], one, fast=True, html=False)
-    build([split[1]], two, fast=True, html=False, workers=2, batch_size=2)
+    build([split[1]], one, BuildOptions(pipeline="fast", html=False))
+    build([split[1]], two, BuildOptions(pipeline="fast", html=False, workers=2, batch_size=2))
     assert (one / "records.jsonl").read_text() == (two / "records.jsonl").read_text()

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.pipeline import write_node_link
+from kg.graph_io import write_node_link
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "abstracts.jsonl"

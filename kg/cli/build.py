@@ -1,4 +1,4 @@
-"""`kg build`: read, extract, link and write a build folder, over `kg.pipeline.build`."""
+"""`kg build`: read, extract, link and write a build folder, over `kg.build.build`."""
 
 from __future__ import annotations
 
@@ -45,19 +45,20 @@ def build(inputs: tuple[Path, ...], outdir: Path | None, update_dir: Path | None
       kg build --update out/corpus new-papers.jsonl
       kg build ../shared/corpus -o out/corpus --dask tcp://scheduler:8786
     """
+    from kg.build import BuildOptions
+    from kg.build import build as run_build
     from kg.errors import OptionError
     from kg.graph import format_stats
-    from kg.pipeline import build as run_build
 
     if (outdir is None) == (update_dir is None):
         raise OptionError("give the output folder with -o OUTDIR, or --update OUTDIR to add papers to a build")
     if not inputs:
         raise OptionError("give at least one input file or folder")
     log = ProblemLog()
-    result = run_build(inputs, outdir or update_dir, fmt=fmt, strict=strict,  # type: ignore[arg-type]
-                       rdf_format=rdf_format, graph_format=graph_format, records=records, batch_size=batch_size,
-                       on_problem=log, progress=progress, fast=fast, html=html, workers=workers,
-                       update=update_dir is not None, dask=dask_address)
+    options = BuildOptions(fmt=fmt, strict=strict, rdf_format=rdf_format, graph_format=graph_format, records=records,
+                           pipeline="fast" if fast else "default", batch_size=batch_size, workers=workers,
+                           dask=dask_address, html=html, update=update_dir is not None)
+    result = run_build(inputs, outdir or update_dir, options, on_problem=log, progress=progress)  # type: ignore[arg-type]
     log.summary()
     if result.up_to_date:
         click.echo(f"kg: {result.papers} papers, nothing changed since the last build; outputs are up to date")

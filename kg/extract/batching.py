@@ -10,9 +10,12 @@ passing the Docs one by one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
+from kg.iterables import batched
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 
 def in_batches(component: Callable[[Doc], Doc], docs: Iterable[Doc], batch_size: int) -> Iterator[Doc]:
@@ -26,6 +29,5 @@ def in_batches(component: Callable[[Doc], Doc], docs: Iterable[Doc], batch_size:
     >>> next(out), seen
     ('a', ['a', 'b'])
     """
-    remaining = iter(docs)
-    while batch := list(islice(remaining, max(1, batch_size))):
+    for batch in batched(docs, max(1, batch_size)):
         yield from [component(doc) for doc in batch]
