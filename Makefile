@@ -29,7 +29,8 @@ chromium:
 	  || echo "note: chromium is not installed; the browser tests will be skipped"; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check kg tests
+	$(BIN)/ruff check kg tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy kg

@@ -28,7 +28,7 @@ Composed from the stages:
 - `kg.build.build` (options in `kg.build.BuildOptions`): the whole build (`kg build`): read,
   extract (cached, in parallel, or on Dask), link, and write the graph, RDF, records, stats and page
   into a folder.
-- `kg.records.write_papers` (`kg read`), `write_records` (`kg extract`) and `score_gold`
+- `kg.jobs.read_to_file` (`kg read`), `extract_to_file` (`kg extract`) and `score_gold`
   (`kg eval`): papers and extraction records as JSON Lines files, and their scores against gold;
   `kg.extract.build_nlp`: the spaCy pipeline by name ("default" or "fast").
 - `kg.rdf.inputs.resolve_rdf`: the RDF file of a build folder; `kg.rdf.inputs.prepare_query`: a

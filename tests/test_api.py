@@ -1,4 +1,4 @@
-"""kg's Python API behind the commands (`kg.records`, `kg.rdf.inputs`, `kg.train.inputs`): what a
+"""kg's Python API behind the commands (`kg.jobs`, `kg.rdf.inputs`, `kg.train.inputs`): what a
 caller gets back, what it is told and what it is refused."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from kg.errors import InputError, KgError, OptionError, Problem, QueryError
+from kg.jobs import extract_to_file, read_to_file, score_gold
 from kg.rdf.inputs import parse_params, prepare_query, resolve_rdf
-from kg.records import score_gold, write_papers, write_records
 from kg.train.inputs import training_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +30,13 @@ def _papers(tmp_path: Path) -> Path:
 
 
 def test_importing_the_api_loads_no_model() -> None:
-    code = ("import sys, kg, kg.cli, kg.records, kg.rdf.inputs, kg.train.inputs; "
+    code = ("import sys, kg, kg.cli, kg.jobs, kg.rdf.inputs, kg.train.inputs; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
-def test_write_papers_skips_bad_records_and_counts_the_rest(tmp_path: Path) -> None:
+def test_read_to_file_skips_bad_records_and_counts_the_rest(tmp_path: Path) -> None:
     problems: list[Problem] = []
     seen: list[str] = []
 
@@ -45,30 +45,30 @@ def test_write_papers_skips_bad_records_and_counts_the_rest(tmp_path: Path) -> N
         yield from items
 
     out = tmp_path / "out.jsonl"
-    assert write_papers([_papers(tmp_path)], out, on_problem=problems.append, progress=progress) == 2
+    assert read_to_file([_papers(tmp_path)], out, on_problem=problems.append, progress=progress) == 2
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "c"]
     assert [p.skipped for p in problems] == [True] and ":2" in str(problems[0])
     assert seen == ["papers"]
 
 
-def test_write_papers_strict_stops_and_writes_nothing(tmp_path: Path) -> None:
+def test_read_to_file_strict_stops_and_writes_nothing(tmp_path: Path) -> None:
     src = _papers(tmp_path)
     with pytest.raises(InputError, match=":2"):
-        write_papers([src], tmp_path / "out.jsonl", strict=True)
+        read_to_file([src], tmp_path / "out.jsonl", strict=True)
     assert list(tmp_path.iterdir()) == [src]
 
 
-def test_write_papers_never_writes_over_its_input(tmp_path: Path) -> None:
+def test_read_to_file_never_writes_over_its_input(tmp_path: Path) -> None:
     src = _papers(tmp_path)
     before = src.read_bytes()
     with pytest.raises(KgError, match="is also an input"):
-        write_papers([src], src)
+        read_to_file([src], src)
     assert src.read_bytes() == before
 
 
-def test_write_records_in_input_order_with_the_fast_pipeline(tmp_path: Path) -> None:
+def test_extract_to_file_in_input_order_with_the_fast_pipeline(tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
-    assert write_records([_papers(tmp_path)], out, pipeline="fast", on_problem=lambda p: None) == 2
+    assert extract_to_file([_papers(tmp_path)], out, pipeline="fast", on_problem=lambda p: None) == 2
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["a", "c"]
     assert [e["text"] for e in records[1]["entities"]] == ["ResNet", "top-1 accuracy", "ImageNet"]
@@ -76,12 +76,12 @@ def test_write_records_in_input_order_with_the_fast_pipeline(tmp_path: Path) -> 
         ("76.1%", "top-1 accuracy", "ImageNet")]
 
 
-def test_write_records_refuses_a_folder_and_an_unknown_pipeline_before_reading(tmp_path: Path) -> None:
+def test_extract_to_file_refuses_a_folder_and_an_unknown_pipeline_before_reading(tmp_path: Path) -> None:
     missing = tmp_path / "nope.jsonl"  # never read: the refusals come first
     with pytest.raises(KgError, match="is a folder"):
-        write_records([missing], tmp_path, pipeline="fast")
+        extract_to_file([missing], tmp_path, pipeline="fast")
     with pytest.raises(OptionError, match="unknown pipeline 'quick'; use default, fast"):
-        write_records([missing], tmp_path / "r.jsonl", pipeline="quick")
+        extract_to_file([missing], tmp_path / "r.jsonl", pipeline="quick")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,4 +1,4 @@
-"""`kg read`, `kg extract` and `kg eval`: paper and extraction-record files, over `kg.records`."""
+"""`kg read`, `kg extract` and `kg eval`: paper and extraction-record files, over `kg.jobs`."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def read(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: bool) 
     Example:
       kg read ../shared/corpus -o papers.jsonl
     """
-    from kg.records import write_papers
+    from kg.jobs import read_to_file
 
     log = ProblemLog()
-    n = write_papers(inputs, output, format=fmt, strict=strict, on_problem=log, progress=progress)
+    n = read_to_file(inputs, output, format=fmt, strict=strict, on_problem=log, progress=progress)
     log.summary()
     click.echo(f"kg: {n} papers written to {shown(output)}", err=True)
 
@@ -64,10 +64,10 @@ def extract(inputs: tuple[Path, ...], output: Path, fmt: str | None, strict: boo
     Example:
       kg extract examples/abstracts.jsonl -o records.jsonl
     """
-    from kg.records import write_records
+    from kg.jobs import extract_to_file
 
     log = ProblemLog()
-    n = write_records(inputs, output, format=fmt, strict=strict, batch_size=batch_size,
+    n = extract_to_file(inputs, output, format=fmt, strict=strict, batch_size=batch_size,
                       pipeline=pipeline_name(fast), on_problem=log, progress=progress)
     log.summary()
     click.echo(f"kg: {n} extraction records written to {shown(output)}", err=True)
@@ -89,7 +89,7 @@ def evaluate(gold: Path, pred: Path | None, as_json: bool, fast: bool) -> None:
       kg eval ../shared/gold/scirex-dev.jsonl
       kg eval gold/claims.jsonl --pred records.jsonl --json
     """
-    from kg.records import score_gold
+    from kg.jobs import score_gold
 
     report = score_gold(gold, pred=pred, pipeline=pipeline_name(fast),
                         warn=lambda line: click.echo(f"kg: warning: {line}", err=True))

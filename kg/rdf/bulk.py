@@ -41,7 +41,7 @@ def _load(parts: Iterable[bytes], folder: str, source: str, fmt: str, label: str
     import pyoxigraph
 
     from kg.rdf.formats import rdf_format
-    from kg.rdf.store import StoreError
+    from kg.rdf.store_lock import StoreError
 
     ox = pyoxigraph.Store(folder)
     try:

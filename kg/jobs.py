@@ -1,4 +1,4 @@
-"""Paper and extraction-record files: what `kg read`, `kg extract` and `kg eval` do, as functions.
+"""The jobs behind `kg read`, `kg extract` and `kg eval` as functions: input files in, a JSON Lines file or scores out.
 
 These compose the readers (`kg.ingest`), extraction (`kg.extract`) and linking (`kg.linking`), so
 they live here rather than in any one stage. Every stage is imported when a function runs: importing
@@ -26,7 +26,7 @@ def _counted(items: Iterable[T], progress: Progress | None, what: str) -> Iterab
     return items if progress is None else progress(items, what)
 
 
-def write_papers(inputs: Sequence[str | Path], output: str | Path, *, format: str | None = None,
+def read_to_file(inputs: Sequence[str | Path], output: str | Path, *, format: str | None = None,
                  strict: bool = False, on_problem: Callable[[Problem], None] | None = None,
                  progress: Progress | None = None) -> int:
     """Reads the papers of `inputs` (files, folders or "-"; `format` as in `kg.ingest.read_papers`)
@@ -38,7 +38,7 @@ def write_papers(inputs: Sequence[str | Path], output: str | Path, *, format: st
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "in.jsonl").write_text('{"id": "a", "title": "T", "abstract": "BERT on SQuAD."}\\n')
-    >>> write_papers([folder / "in.jsonl"], folder / "papers.jsonl")
+    >>> read_to_file([folder / "in.jsonl"], folder / "papers.jsonl")
     1
     >>> json.loads((folder / "papers.jsonl").read_text())["abstract"]
     'BERT on SQuAD.'
@@ -57,7 +57,7 @@ def write_papers(inputs: Sequence[str | Path], output: str | Path, *, format: st
     return n
 
 
-def write_records(inputs: Sequence[str | Path], output: str | Path, *, format: str | None = None,
+def extract_to_file(inputs: Sequence[str | Path], output: str | Path, *, format: str | None = None,
                   strict: bool = False, batch_size: int = 64, pipeline: str = "default",
                   on_problem: Callable[[Problem], None] | None = None, progress: Progress | None = None) -> int:
     """Extracts the papers of `inputs` with the spaCy pipeline named `pipeline` ("default" or
@@ -71,7 +71,7 @@ def write_records(inputs: Sequence[str | Path], output: str | Path, *, format: s
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "in.jsonl").write_text('{"id": "a", "title": "T", "abstract": "BERT on SQuAD."}\\n')
-    >>> write_records([folder / "in.jsonl"], folder / "records.jsonl", pipeline="fast")
+    >>> extract_to_file([folder / "in.jsonl"], folder / "records.jsonl", pipeline="fast")
     1
     >>> [e["text"] for e in json.loads((folder / "records.jsonl").read_text())["entities"]]
     ['BERT', 'SQuAD']
