@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kg-installed
 OUT    ?= out/demo
 
-.PHONY: demo test chromium lint typecheck unit eval clean
+.PHONY: demo test test-fast chromium lint typecheck unit eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium is not installed; the browser tests will be skipped"; }
+
+## The quick loop while working: every test not marked slow (each slow one takes over ~3 s), no lint.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests benchmarks

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import CORPUS, EXAMPLES, ROOT
+
 GOLDEN = ROOT / "tests" / "golden"
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
-CORPUS = ROOT.parent / "shared" / "corpus"
 PIPELINES = ("default", "fast")
 
 

@@ -16,8 +16,8 @@ import networkx as nx
 from kg.rdf.export import write_rdf
 from kg.rdf.server import SparqlServer, make_server
 from kg.rdf.store import create_store
+from tests.paths import RDF_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

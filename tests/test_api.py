@@ -17,9 +17,6 @@ from kg.jobs import extract_to_file, read_to_file, score_gold
 from kg.rdf.inputs import parse_params, prepare_query, resolve_rdf
 from kg.train.inputs import training_files
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
-
 
 def _papers(tmp_path: Path) -> Path:
     src = tmp_path / "papers.jsonl"
@@ -155,6 +152,7 @@ def test_training_files_without_gold_is_one_message(monkeypatch: pytest.MonkeyPa
     assert training_files([gold]) == [gold]
 
 
+@pytest.mark.slow
 def test_serve_store_answers_until_sigterm_and_says_so(tmp_path: Path) -> None:
     import signal
     import urllib.parse

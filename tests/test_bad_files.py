@@ -25,11 +25,10 @@ from kg.errors import InputError, Problem
 from kg.ingest import detect_format, read_papers
 from kg.textio import MAX_LINE
 from kg.types import Paper
+from tests.paths import EXAMPLES
+from tests.paths import GOLD_CLAIMS as GOLD
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
-GOLD = ROOT / "gold" / "claims.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 FILES = sorted(p.name for p in FIXTURES.iterdir())
 ENCODINGS = {

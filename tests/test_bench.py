@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import build_bench, generate, link_bench  # noqa: E402
-
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
+from benchmarks import build_bench, generate, link_bench
+from tests.paths import EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +16,7 @@ def source() -> generate.Source:
     return generate.load_source(EXAMPLES)
 
 
+@pytest.mark.slow
 def test_generated_corpus_is_deterministic_unique_and_varied(source: generate.Source, tmp_path: Path) -> None:
     first = list(generate.generate(300, seed=3, source=source))
     assert first == list(generate.generate(300, seed=3, source=source))

@@ -14,22 +14,19 @@ from kg.cli import main
 from kg.rdf.query import run_named
 from kg.rdf.read import load_graph
 from kg.rdf.shacl import validate
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
+from tests.paths import EXAMPLES
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    build([EXAMPLES], out, BuildOptions(pipeline="fast", html=False))
-    return out
+def demo(example_build: Path) -> Path:
+    return example_build
 
 
 def triples(path: Path) -> set[tuple[object, object, object]]:
     return set(load_graph(path))
 
 
+@pytest.mark.slow
 def test_build_writes_every_output(demo: Path) -> None:
     names = {p.name for p in demo.iterdir()}
     assert {"graph.ttl", "graph.json", "records.jsonl", "stats.json"} <= names
@@ -43,6 +40,7 @@ def test_build_writes_every_output(demo: Path) -> None:
     assert all(n > 0 for n in stats["edges"].values()), stats["edges"]
 
 
+@pytest.mark.slow
 def test_two_builds_give_the_same_rdf_graph(demo: Path, tmp_path: Path) -> None:
     build([EXAMPLES], tmp_path, BuildOptions(pipeline="fast", html=False))
     first, second = triples(demo / "graph.ttl"), triples(tmp_path / "graph.ttl")
@@ -51,6 +49,7 @@ def test_two_builds_give_the_same_rdf_graph(demo: Path, tmp_path: Path) -> None:
     assert not any(type(t).__name__ == "BNode" for triple in first for t in triple)
 
 
+@pytest.mark.slow
 def test_every_rdf_format_holds_the_same_graph(demo: Path, tmp_path: Path) -> None:
     records = demo / "records.jsonl"
     for fmt in ("nt", "jsonld"):
@@ -58,6 +57,7 @@ def test_every_rdf_format_holds_the_same_graph(demo: Path, tmp_path: Path) -> No
         assert triples(tmp_path / fmt / f"graph.{fmt}") == triples(demo / "graph.ttl")
 
 
+@pytest.mark.slow
 def test_export_conforms_to_the_shapes(demo: Path) -> None:
     assert validate(demo / "graph.ttl") == []
 
@@ -125,6 +125,7 @@ def test_query_command_formats(demo: Path) -> None:
     assert csv.output.splitlines() == ["n", "24"]
 
 
+@pytest.mark.slow
 def test_validate_command(demo: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["validate", str(demo)]).exit_code == 0

@@ -22,9 +22,7 @@ from kg.cache import BuildCache, record_key
 from kg.errors import KgError
 from kg.record_files import read_record, record_text
 from kg.types import Extraction, Mention, Paper
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
+from tests.paths import EXAMPLES
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
@@ -91,6 +89,7 @@ def test_a_process_never_run_ends_quietly() -> None:
     assert idle.process.returncode == 0
 
 
+@pytest.mark.slow
 def test_an_up_to_date_build_ends_its_idle_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kg.build, "BACKGROUND_RDF_PAPERS", 0)
     monkeypatch.setattr(kg.build, "_cores", lambda: 2)
@@ -98,6 +97,7 @@ def test_an_up_to_date_build_ends_its_idle_writer(tmp_path: Path, monkeypatch: p
     assert build([EXAMPLES], tmp_path, BuildOptions(pipeline="fast", html=False)).up_to_date
 
 
+@pytest.mark.slow
 def test_background_rdf_writes_the_same_files(tmp_path: Path, inline: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kg.build, "BACKGROUND_RDF_PAPERS", 0)
@@ -112,6 +112,7 @@ def test_background_rdf_writes_the_same_files(tmp_path: Path, inline: Path,
                 kg.build.read_node_link(inline / "graph.json"), tmp_path / f"direct.{fmt}", format=fmt).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_background_failure_leaves_the_previous_outputs(tmp_path: Path, inline: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -161,6 +162,7 @@ def test_the_cache_reads_only_what_is_missing(tmp_path: Path) -> None:
                                                      ("p1", Extraction("p1")), ("p0", None)]
 
 
+@pytest.mark.slow
 def test_workers_started_before_reading_give_the_same_records(tmp_path: Path, inline: Path) -> None:
     out = tmp_path / "two"
     result = build([EXAMPLES], out, BuildOptions(pipeline="fast", workers=2, batch_size=4))
@@ -168,6 +170,7 @@ def test_workers_started_before_reading_give_the_same_records(tmp_path: Path, in
     assert (out / "records.jsonl").read_bytes() == (inline / "records.jsonl").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_collector_runs_again_after_a_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert gc.isenabled()
     build([EXAMPLES], tmp_path / "ok", BuildOptions(pipeline="fast", html=False))

@@ -21,9 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
+from tests.paths import EXAMPLES, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 
 
@@ -66,6 +65,7 @@ def _invoke(*args: str) -> tuple[int, str]:
 # --- the output is an input ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_build_of_its_own_output_folder_is_refused_and_keeps_the_build(built: Path, tmp_path: Path) -> None:
     out = _copy(built, tmp_path / "out")
     before = _snapshot(out)

@@ -11,14 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+from tests.paths import EXAMPLES, ROOT
 
 
 def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
@@ -104,6 +97,7 @@ def test_unknown_format_lists_the_valid_ones(runner: CliRunner, tmp_path: Path) 
     assert "jsonl" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_eval_on_own_predictions(runner: CliRunner, tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "g", "title": "", "abstract": "We fine-tune BERT on SQuAD.", "entities": [

@@ -92,6 +92,7 @@ def toy_model(toy_gold: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_training_sequences_tag_gold_spans_and_rule_methods() -> None:
     text = "We evaluate machine translation with BLEU using BERT ."
     record = _record(0, text, [("machine translation", "TASK"), ("BLEU", "METRIC")])
@@ -103,6 +104,7 @@ def test_training_sequences_tag_gold_spans_and_rule_methods() -> None:
     assert plain[7] == "O"
 
 
+@pytest.mark.slow
 def test_training_writes_a_model_the_pipeline_loads_and_uses(toy_model: Path) -> None:
     meta = json.loads((toy_model / "meta.json").read_text(encoding="utf-8"))
     assert meta["kg"]["kind"] == "crf" and meta["kg"]["mode"] == "ner_results"
@@ -134,6 +136,7 @@ def test_a_broken_config_names_the_file(tmp_path: Path) -> None:
         load_settings(cfg)
 
 
+@pytest.mark.slow
 def test_cross_validation_trains_crf_models_on_a_toy_corpus(toy_gold: Path, tmp_path: Path) -> None:
     result = cross_validate([toy_gold], tmp_path, k=2, seed=0, modes=["ner_results"], log=lambda _: None)
     assert set(result.summary()["toy.jsonl"]) == {"rules", "ner_results"}  # the shipped mode, and the rules
@@ -203,6 +206,7 @@ def test_kg_train_requires_an_output_folder(tmp_path: Path) -> None:
     assert (shipped_model() / "crf.model").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_kg_train_reproduces_the_shipped_model(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

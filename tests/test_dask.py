@@ -21,8 +21,8 @@ from kg.cluster import connect, partition_errors  # noqa: E402
 from kg.errors import KgError  # noqa: E402
 from kg.parallel import extract_records, ordered_map  # noqa: E402
 from kg.rdf.read import load_graph  # noqa: E402
+from tests.paths import EXAMPLES  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "abstracts.jsonl"
 CHUNKS = [[{"id": "a1"}, {"id": "a2"}], [{"id": "b1"}, {"id": "b2"}, {"id": "b3"}]]
 
 
@@ -138,6 +138,7 @@ def test_a_build_whose_worker_dies_keeps_what_was_extracted_and_resumes(tmp_path
     assert set(load_graph(resumed.files["rdf"])) == set(load_graph(one_process / "graph.ttl"))
 
 
+@pytest.mark.slow
 def test_extraction_through_a_scheduler_address_matches_local_extraction(fragile_client: Any) -> None:
     from kg.extract import build_nlp, extract_papers
     from kg.ingest import read_papers

@@ -184,6 +184,7 @@ def test_cue_ends_agree_with_the_case_insensitive_pattern() -> None:
         assert any(cue in word for cue in _CUE_WORDS), word
 
 
+@pytest.mark.slow
 def test_a_doc_leaving_the_pipeline_has_its_entities_in_doc_ents() -> None:
     from kg.extract import build_nlp
 
@@ -193,6 +194,7 @@ def test_a_doc_leaving_the_pipeline_has_its_entities_in_doc_ents() -> None:
         assert ("BERT", "METHOD") in ents(doc) and ("SQuAD", "DATASET") in ents(doc)
 
 
+@pytest.mark.slow
 def test_pipelines_by_name() -> None:
     from kg.errors import OptionError
     from kg.extract import PIPELINES, build_nlp

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import EXAMPLES
+
 resource = pytest.importorskip("resource")
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 # the same, writing the RDF in a background process however small the graph
 KG_BACKGROUND = [sys.executable, "-c", "import kg.build as p; p.BACKGROUND_RDF_PAPERS = 0; p._cores = lambda: 2; "
@@ -50,6 +50,7 @@ def _three_times(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("background", [False, True], ids=["inline", "background-rdf"])
+@pytest.mark.slow
 def test_a_full_disk_while_writing_leaves_the_previous_outputs_whole(tmp_path: Path, background: bool) -> None:
     out = tmp_path / "out"
     first = _kg("build", str(EXAMPLES), "-o", str(out), "--fast", background=background)

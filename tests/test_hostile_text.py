@@ -9,20 +9,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from kg.extract import build_nlp, extract_papers
+from kg.extract import extract_papers
 from kg.extract.tokenizer import LONG_RUN, tokenize
 from kg.types import Paper
-
-
-@pytest.fixture(scope="module")
-def fast_nlp() -> Language:
-    return build_nlp("fast")
-
-
-@pytest.fixture(scope="module")
-def default_nlp() -> Language:
-    return build_nlp()
-
 
 RUNS = {
     "parentheses": "((()))",
@@ -64,16 +53,16 @@ def test_pathological_runs_extract_in_linear_time(name: str, pipeline: str, requ
     " " + "[" * 401 + " ",
     "short words only, (like these) [12].",
 ])
-def test_tokenize_keeps_the_text_and_cuts_long_runs(fast_nlp: Language, text: str) -> None:
-    doc = tokenize(fast_nlp, text)
+def test_tokenize_keeps_the_text_and_cuts_long_runs(nlp_fast: Language, text: str) -> None:
+    doc = tokenize(nlp_fast, text)
     assert doc.text == text
     assert all(len(token) <= LONG_RUN for token in doc)
 
 
-def test_tokenize_leaves_ordinary_text_as_spacy_tokenizes_it(fast_nlp: Language) -> None:
+def test_tokenize_leaves_ordinary_text_as_spacy_tokenizes_it(nlp_fast: Language) -> None:
     text = "CIFAR-10 with Llama-2-7B, 92.3% (see https://example.org/" + "a" * 150 + ") [3, 4]."
-    assert [(t.text, t.whitespace_) for t in tokenize(fast_nlp, text)] == \
-           [(t.text, t.whitespace_) for t in fast_nlp.make_doc(text)]
+    assert [(t.text, t.whitespace_) for t in tokenize(nlp_fast, text)] == \
+           [(t.text, t.whitespace_) for t in nlp_fast.make_doc(text)]
 
 
 # --- GraphML with characters XML 1.0 cannot hold (issue 13 item 10) ---------------------------------
@@ -170,9 +159,9 @@ def test_invisible_characters_do_not_change_a_number(template: str, value: float
     assert q.text == text[q.start:q.end] and q.text.replace(INVISIBLE[zw], "") == plain[0].text
 
 
-def test_a_claim_across_a_zero_width_space_keeps_its_value_and_offsets(fast_nlp: Language) -> None:
+def test_a_claim_across_a_zero_width_space_keeps_its_value_and_offsets(nlp_fast: Language) -> None:
     paper = Paper(id="z", title="", abstract="BERT reaches 7\u200b6.1% accuracy on SQuAD.")
-    claims = next(extract_papers([paper], fast_nlp)).claims
+    claims = next(extract_papers([paper], nlp_fast)).claims
     assert [(c.value, c.text) for c in claims] == [(76.1, "7\u200b6.1%")]
     assert paper.abstract[claims[0].start:claims[0].end] == claims[0].text
 

@@ -13,9 +13,7 @@ import kg.build
 from kg.build import BuildOptions, build, read_node_link
 from kg.rdf.read import load_graph
 from kg.types import Extraction, Paper
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
+from tests.paths import EXAMPLES
 
 
 @pytest.fixture
@@ -58,6 +56,7 @@ def paper_nodes(out: Path) -> set[str]:
     return {n for n, d in graph.nodes(data=True) if d["kind"] == "Paper"}
 
 
+@pytest.mark.slow
 def test_rebuild_extracts_nothing_and_reports_up_to_date(tmp_path: Path, split: tuple[Path, Path],
                                                           extracted: list[str]) -> None:
     out = tmp_path / "out"
@@ -68,6 +67,7 @@ def test_rebuild_extracts_nothing_and_reports_up_to_date(tmp_path: Path, split: 
     assert again.up_to_date and again.stats == first.stats
 
 
+@pytest.mark.slow
 def test_update_adds_only_new_papers(tmp_path: Path, split: tuple[Path, Path], extracted: list[str]) -> None:
     out = tmp_path / "out"
     build([split[0]], out, BuildOptions(pipeline="fast", html=False))
@@ -81,6 +81,7 @@ def test_update_adds_only_new_papers(tmp_path: Path, split: tuple[Path, Path], e
     assert without_sources(out / "graph.ttl") == without_sources(whole / "graph.ttl")
 
 
+@pytest.mark.slow
 def test_a_plain_build_keeps_only_its_inputs(tmp_path: Path, split: tuple[Path, Path]) -> None:
     out = tmp_path / "out"
     build([split[0]], out, BuildOptions(pipeline="fast", html=False))
@@ -93,6 +94,7 @@ def test_update_needs_an_existing_build(tmp_path: Path, split: tuple[Path, Path]
         build([split[1]], tmp_path / "nothing", BuildOptions(pipeline="fast", update=True))
 
 
+@pytest.mark.slow
 def test_changing_the_pipeline_invalidates_the_cache(tmp_path: Path, split: tuple[Path, Path],
                                                      extracted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -102,6 +104,7 @@ def test_changing_the_pipeline_invalidates_the_cache(tmp_path: Path, split: tupl
     assert len(extracted) == 32
 
 
+@pytest.mark.slow
 def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: tuple[Path, Path],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -133,6 +136,7 @@ def test_an_interrupted_build_resumes_and_loses_nothing(tmp_path: Path, split: t
     assert len(seen) <= 120 - 64, "records extracted before the interruption were extracted again"
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_records(tmp_path: Path, split: tuple[Path, Path]) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     build([split[1]], one, BuildOptions(pipeline="fast", html=False))

@@ -10,8 +10,8 @@ import pytest
 from kg.errors import InputError, Problem
 from kg.ingest import detect_format, read_papers
 from kg.types import Paper
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 FEED = '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n{}</feed>\n'
 
 

@@ -10,8 +10,7 @@ import pytest
 from kg.errors import InputError, Problem
 from kg.ingest import detect_format, read_papers
 from kg.types import Paper
-
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
 
 def collect(*paths: Path, **options: Any) -> tuple[list[Paper], list[Problem]]:

@@ -24,9 +24,8 @@ import pytest
 from kg.errors import Problem
 from kg.ingest import detect_format, read_papers
 from kg.types import Paper
+from tests.paths import CORPUS
 
-SHARED = Path(__file__).parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 COUNTS = {"000": 37, "001": 52, "002": 44, "003": 230}
 NEW_IN_ORDER = {"000": 37, "001": 45, "002": 41, "003": 222}
 DISTINCT = 345

@@ -12,8 +12,8 @@ from kg.errors import InputError, Problem
 from kg.ingest import detect_format, read_papers
 from kg.ingest.jsondoc import read_json
 from kg.types import Paper
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 HUGE = " ".join(f"w{i % 89}" for i in range(100_000))
 
 

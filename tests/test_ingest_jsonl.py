@@ -11,8 +11,8 @@ import pytest
 from kg.errors import InputError, Problem
 from kg.ingest import paper_id, read_papers
 from kg.types import Paper
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 HUGE = " ".join(f"w{i % 97}" for i in range(100_000)) + "."
 
 

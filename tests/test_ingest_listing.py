@@ -10,8 +10,8 @@ import pytest
 from kg.errors import InputError, Problem
 from kg.ingest import detect_format, paper_id, read_papers
 from kg.types import Paper
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 ABSTRACT = ("We describe an invented method that improves an invented score on an invented benchmark by a "
             "margin that is large enough to matter, and we explain why in some detail over many words here. "
             "Abstracts on listing pages run to a hundred words or more.")

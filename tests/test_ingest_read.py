@@ -14,8 +14,7 @@ import pytest
 from kg.errors import FormatError, InputError, KgError, Problem
 from kg.ingest import FORMATS, READERS, detect_format, paper_id, read_papers
 from kg.types import Paper
-
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+from tests.paths import INGEST_FIXTURES as FIXTURES
 
 
 def collect(*paths: Path | str, **options: Any) -> tuple[list[Paper], list[Problem]]:

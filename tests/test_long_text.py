@@ -34,6 +34,7 @@ def _check_warning(output: str, src: Path, size: int) -> None:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "default"])
+@pytest.mark.slow
 def test_extract_cuts_a_text_just_over_the_limit(tmp_path: Path, fast: bool) -> None:
     src, out = _papers(tmp_path, MAX_TEXT_CHARS + 1), tmp_path / "records.jsonl"
     result = CliRunner().invoke(main, ["extract", str(src), "-o", str(out), *(["--fast"] if fast else [])])

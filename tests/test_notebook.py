@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")

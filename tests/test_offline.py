@@ -57,6 +57,7 @@ def test_load_graph_refuses_a_remote_context(tmp_path: Path, context_server: tup
 
 
 @pytest.mark.parametrize("command", [["validate"], ["view", "-o", "OUT"], ["query", "ASK {}"]])
+@pytest.mark.slow
 def test_commands_fetch_nothing(tmp_path: Path, context_server: tuple[int, list[str]], command: list[str]) -> None:
     port, seen = context_server
     args = [a.replace("OUT", str(tmp_path / "v.html")) for a in command]

@@ -23,9 +23,8 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.graph_io import write_node_link
+from tests.paths import EXAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 ROOT_ONLY = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod needs root")
 
@@ -98,6 +97,7 @@ def test_a_fifo_is_written_into_and_stays_a_fifo(command: str, tmp_path: Path) -
 
 @ROOT_ONLY
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_a_private_character_device_stays_a_device(command: str, tmp_path: Path) -> None:
     node = tmp_path / "null"
     os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # the null device under another name

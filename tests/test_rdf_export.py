@@ -25,8 +25,8 @@ from kg.rdf.mapping import iter_triples, to_rdf
 from kg.rdf.namespace import KG, paper_iri
 from kg.rdf.read import load_graph
 from kg.rdf.terms import nt_term
+from tests.paths import RDF_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
 FORMATS = list(RDF_FORMATS)
 
 
@@ -232,6 +232,7 @@ def hostile_graphs(draw: Any) -> nx.MultiDiGraph:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile_graphs())
+@pytest.mark.slow
 def test_hostile_text_round_trips_in_every_format(tmp_path: Path, graph: nx.MultiDiGraph) -> None:
     rdf = to_rdf(graph)
     for s, p, o in rdf:

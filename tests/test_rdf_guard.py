@@ -71,6 +71,7 @@ def smuggles(port: int) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_smuggled_service_reaches_no_listener(listener: tuple[int, list[str]], graph: Path) -> None:
     port, seen = listener
     for sparql in smuggles(port):
@@ -122,6 +123,7 @@ TRICKY_ALLOWED = [
 
 
 @pytest.mark.parametrize(("sparql", "rows"), TRICKY_ALLOWED)
+@pytest.mark.slow
 def test_tricky_queries_are_answered(graph: Path, sparql: str, rows: list[tuple[str]]) -> None:
     assert run_query(graph, sparql).rows == rows
 
@@ -183,6 +185,7 @@ def test_cli_item_6_queries_answer_or_give_one_line(graph: Path) -> None:
         assert (done.returncode, done.stdout, done.stderr) == (0, "o\nc\n" if "?o0" not in sparql else "o0\nc\n", "")
 
 
+@pytest.mark.slow
 def test_timeout_values_are_checked(graph: Path) -> None:
     for bad in ("nan", "inf", "0", "-1"):
         done = subprocess.run([*KG, "query", str(graph), "ASK {}", "--timeout", bad], capture_output=True,

@@ -24,8 +24,8 @@ from kg.rdf.query import (
     run_named,
     run_query,
 )
+from tests.paths import RDF_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
 TITLE1 = 'BERT Rocks: "Deep" <Transformers>'
 TITLE2 = "ResNet on ImageNet and CIFAR-10"
 

@@ -16,8 +16,8 @@ from kg.rdf.formats import RDF_FORMATS
 from kg.rdf.mapping import to_rdf
 from kg.rdf.namespace import KG, claim_iri, entity_iri
 from kg.rdf.shacl import ontology_graph, shapes_graph, validate
+from tests.paths import RDF_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
 CLAIM = "claim:2401.00001:abstract:97-102"
 
 

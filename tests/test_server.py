@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
-from server_helpers import FORM, call, form, host_port, message, small_store, start, stop
 
 import kg.rdf.server as server_module
 from kg.cli import main
@@ -31,6 +30,7 @@ from kg.errors import QueryError
 from kg.rdf.query import get_named, load_store, run_named, run_query
 from kg.rdf.server import SparqlServer, is_loopback, make_server
 from kg.rdf.store import create_store, open_store
+from tests.server_helpers import FORM, call, form, host_port, message, small_store, start, stop
 
 TOP = get_named("top-datasets").text
 SRX = "{http://www.w3.org/2005/sparql-results#}"
@@ -285,6 +285,7 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+@pytest.mark.slow
 def test_kg_serve_in_a_subprocess(tmp_path: Path) -> None:
     store = small_store(tmp_path)
     process = subprocess.Popen([sys.executable, "-c", "from kg.cli import main; main()", "serve", "--store",

@@ -22,13 +22,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from server_helpers import FORM, call, form, host_port, message, raw, small_store, start, stop
 
 from kg.cli import main
 from kg.rdf.namespace import PREFIXES
 from kg.rdf.query import get_named
 from kg.rdf.server import make_server
 from kg.rdf.store import create_store, open_store
+from tests.server_helpers import FORM, call, form, host_port, message, raw, small_store, start, stop
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 150^4 rows to count
 ASK = "ASK { ?s ?p ?o }"

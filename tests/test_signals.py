@@ -22,9 +22,8 @@ import pytest
 
 from kg.atomic import STAGING_PREFIX
 from kg.leftovers import LOCK_NAME
+from tests.paths import EXAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "abstracts.jsonl"
 KG = str(Path(sys.executable).with_name("kg"))
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")

@@ -30,8 +30,8 @@ from kg.rdf.store import (
     open_store,
     store_info,
 )
+from tests.paths import RDF_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdf"
 PARAMS: dict[str, dict[str, Any]] = {
     "claims-above": {"kind": "score", "threshold": 90},
     "cooccurring": {"entity": "BERT"},

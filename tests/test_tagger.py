@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from benchmarks.experiments import ner_tagger
+from benchmarks.experiments.ner_tagger import is_sure
 from kg.cli import main
 from kg.errors import KgError
 from kg.extract.pipeline import build_nlp, extract_papers
@@ -19,13 +21,6 @@ from kg.extract.spans import entities, make_span
 from kg.extract.tagger import MODES, combine, shipped_model, trained_on, training_overlap
 from kg.extract.tokenizer import customize_tokenizer
 from kg.types import Paper
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.experiments import ner_tagger  # noqa: E402
-from benchmarks.experiments.ner_tagger import is_sure  # noqa: E402
 
 ner_tagger.register()  # the combination modes kg tried and does not ship, tested here with the shipped one
 
@@ -123,6 +118,7 @@ def test_unknown_mode_lists_the_valid_ones(blank: Language) -> None:
     assert "fill" in MODES and "ner_first" in MODES
 
 
+@pytest.mark.slow
 def test_missing_model_is_an_actionable_error(tmp_path: Path) -> None:
     with pytest.raises(KgError, match="kg train"):
         build_nlp(model=str(tmp_path))
@@ -154,6 +150,7 @@ def test_the_default_pipeline_runs_the_tagger(default_nlp: Language) -> None:
                                       "kg_claims"]
 
 
+@pytest.mark.slow
 def test_kg_eval_warns_when_the_gold_records_were_training_data(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
     record = {"id": "tdmsci-train-0001", "title": "", "abstract": "We report BLEU on WMT14.", "entities": []}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +12,13 @@ import pytest
 import spacy
 from spacy.language import Language
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.experiments import ner_tagger  # noqa: E402
-from benchmarks.experiments.ner_corpus import gold_docs, silver_docs, to_docbin  # noqa: E402
-from benchmarks.experiments.ner_train import MixedCorpus, train_model  # noqa: E402
-from kg.extract.pipeline import build_nlp, extract_papers  # noqa: E402
-from kg.train.corpus import assign_folds  # noqa: E402
-from kg.train.cv import cross_validate  # noqa: E402
-from kg.types import Paper  # noqa: E402
+from benchmarks.experiments import ner_tagger
+from benchmarks.experiments.ner_corpus import gold_docs, silver_docs, to_docbin
+from benchmarks.experiments.ner_train import MixedCorpus, train_model
+from kg.extract.pipeline import build_nlp, extract_papers
+from kg.train.corpus import assign_folds
+from kg.train.cv import cross_validate
+from kg.types import Paper
 
 ner_tagger.register()  # the ner kind and the modes kg does not ship
 
@@ -75,6 +70,7 @@ def tiny_model(toy_gold: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
+@pytest.mark.slow
 def test_gold_docs_use_kg_tokens_and_mark_rule_methods_missing(rules: Language) -> None:
     text = "We evaluate machine translation with BLEU on WMT14 using BERT ."
     docs = gold_docs([_record(0, text, SENTENCES[0][1])], rules, rules=rules)
@@ -135,6 +131,7 @@ def test_folds_are_balanced_and_fixed_by_the_seed() -> None:
     assert folds != assign_folds(ids, 5, 1)
 
 
+@pytest.mark.slow
 def test_training_smoke_writes_a_loadable_pipeline(tiny_model: Path) -> None:
     meta = json.loads((tiny_model / "meta.json").read_text(encoding="utf-8"))
     assert meta["kg"]["trained_on"] == {"toy.jsonl": [f"toy-{i:02d}" for i in range(len(SENTENCES))]}
@@ -145,6 +142,7 @@ def test_training_smoke_writes_a_loadable_pipeline(tiny_model: Path) -> None:
     assert labels["SQuAD"] == "DATASET"  # known names survive whatever the tiny model predicts
 
 
+@pytest.mark.slow
 def test_cross_validation_on_a_toy_corpus(toy_gold: Path, tiny_model: Path, tmp_path: Path) -> None:
     calls: list[set[str]] = []
 

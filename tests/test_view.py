@@ -9,7 +9,6 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_graph, sized_graph
 
 from kg.cli import main
 from kg.errors import FormatError, GraphError, InputError, OptionError
@@ -19,6 +18,7 @@ from kg.rdf.mapping import to_rdf
 from kg.rdf.to_nx import from_rdf
 from kg.view import PHYSICS_MAX_NODES, find_node, layout, page_html, paper_counts, parse_types, render_html, select
 from kg.view.page import _size
+from tests.view_graphs import IMG_TITLE, SCRIPT_TITLE, SENTENCE, SVG_ALIAS, hostile_graph, sized_graph
 
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from view_graphs import IMG_TITLE, SCRIPT_TITLE, SVG_ALIAS, hostile_graph, sized_graph
 
 from kg.view import render_html
+from tests.view_graphs import IMG_TITLE, SCRIPT_TITLE, SVG_ALIAS, hostile_graph, sized_graph
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -109,6 +109,7 @@ def _node_id(opened: Opened, name: str) -> int:
 
 
 @pytest.mark.parametrize("n_nodes", [40, 400])
+@pytest.mark.slow
 def test_every_node_and_edge_is_drawn_offline(open_page: Any, tmp_path: Path, n_nodes: int) -> None:
     graph = sized_graph(n_nodes)
     result = render_html(graph, tmp_path / "graph.html")
