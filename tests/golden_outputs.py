@@ -10,6 +10,7 @@ not ours to copy): the SHA-256 of the records and of the sorted N-Triples.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -25,13 +26,18 @@ PIPELINES = ("default", "fast")
 
 
 def build(source: Path, out: Path, pipeline: str) -> Path:
-    """`kg build SOURCE -o OUT --rdf-format nt --no-html` with the named pipeline; returns OUT."""
+    """`kg build SOURCE -o OUT --rdf-format nt --no-html` with the named pipeline; returns OUT.
+
+    The build runs in SOURCE's folder and names SOURCE relative to it, so that the papers' sources
+    (`dct:source "examples/abstracts.jsonl:3"`) do not depend on where the repository is checked out.
+    """
     from kg.cli import main
 
-    args = ["build", str(source), "-o", str(out), "--rdf-format", "nt", "--no-html"]
+    args = ["build", source.name, "-o", str(out.resolve()), "--rdf-format", "nt", "--no-html"]
     if pipeline == "fast":
         args.append("--fast")
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    with contextlib.chdir(source.parent):
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
     if result.exit_code != 0:
         raise RuntimeError(f"kg build failed: {result.output}")
     return out

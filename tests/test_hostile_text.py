@@ -39,7 +39,7 @@ def _seconds(nlp: Language, run: str, size: int) -> float:
 def test_pathological_runs_extract_in_linear_time(name: str, pipeline: str, request: pytest.FixtureRequest) -> None:
     """Issue 13 item 9: 20 kB of brackets took 26 s in spaCy's suffix search (quadratic); 40 kB now
     takes a fraction of a second. The bounds are generous: quadratic would be about 100 s."""
-    nlp = request.getfixturevalue(f"{pipeline}_nlp")
+    nlp = request.getfixturevalue(f"nlp_{pipeline}")
     _seconds(nlp, RUNS[name], 1000)  # warm up
     small, large = _seconds(nlp, RUNS[name], 10_000), _seconds(nlp, RUNS[name], 40_000)
     assert large < 5.0, f"40 kB of {name} took {large:.1f} s"
@@ -186,7 +186,7 @@ LATEX_CASES = [  # (abstract, what no mention may hold, a name that must still b
 @pytest.mark.parametrize(("abstract", "command", "name"), LATEX_CASES)
 def test_latex_references_are_never_part_of_a_mention(abstract: str, command: str, name: str, pipeline: str,
                                                       request: pytest.FixtureRequest) -> None:
-    nlp = request.getfixturevalue(f"{pipeline}_nlp")
+    nlp = request.getfixturevalue(f"nlp_{pipeline}")
     record = next(extract_papers([Paper(id="l", title="", abstract=abstract)], nlp))
     texts = [m.text for m in record.mentions] + [a.long for a in record.abbreviations]
     assert not [t for t in texts if command in t or "{" in t or "}" in t], texts

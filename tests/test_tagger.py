@@ -131,11 +131,6 @@ def _mentions(nlp: Language, abstract: str, title: str = "") -> dict[str, str]:
     return {m.text: m.label for m in next(extract_papers([paper], nlp)).mentions}
 
 
-@pytest.fixture(scope="module")
-def default_nlp() -> Language:
-    return build_nlp()
-
-
 def test_the_shipped_model_is_in_the_package_and_small() -> None:
     path = shipped_model()
     assert (path / "meta.json").is_file()
@@ -145,8 +140,8 @@ def test_the_shipped_model_is_in_the_package_and_small() -> None:
     assert training_overlap(["tdmsci-train-0001", "not-a-gold-id"]) == 1
 
 
-def test_the_default_pipeline_runs_the_tagger(default_nlp: Language) -> None:
-    assert default_nlp.pipe_names == ["kg_known_entities", "kg_abbreviations", "kg_name_patterns", "kg_tagger",
+def test_the_default_pipeline_runs_the_tagger(nlp_default: Language) -> None:
+    assert nlp_default.pipe_names == ["kg_known_entities", "kg_abbreviations", "kg_name_patterns", "kg_tagger",
                                       "kg_claims"]
 
 
@@ -171,25 +166,25 @@ def test_kg_eval_warns_when_the_gold_records_were_training_data(tmp_path: Path) 
     ("Our system improves BLEU by 2.1 points on the WMT14 English-German translation task .",
      {"BLEU": "METRIC"}),
 ])
-def test_the_shipped_model_tags_known_sentences(default_nlp: Language, abstract: str,
+def test_the_shipped_model_tags_known_sentences(nlp_default: Language, abstract: str,
                                                 expected: dict[str, str]) -> None:
-    found = _mentions(default_nlp, abstract)
+    found = _mentions(nlp_default, abstract)
     for name, label in expected.items():
         assert found.get(name) == label, found
 
 
-def test_the_tagger_finds_a_name_no_list_holds(default_nlp: Language) -> None:
+def test_the_tagger_finds_a_name_no_list_holds(nlp_default: Language) -> None:
     paper = Paper(id="t", title="", abstract="Experiments on the Foobarian Reviews dataset show gains in "
                                              "aspect-based sentiment analysis .")
-    mentions = next(extract_papers([paper], default_nlp)).mentions
+    mentions = next(extract_papers([paper], nlp_default)).mentions
     unknown = [m for m in mentions if "Foobarian" in m.text]
     assert unknown and unknown[0].label == "DATASET" and unknown[0].source == "ner"
     assert any(m.text == "aspect-based sentiment analysis" and m.label == "TASK" for m in mentions)
 
 
-def test_known_names_keep_their_knowledge_base_id(default_nlp: Language) -> None:
+def test_known_names_keep_their_knowledge_base_id(nlp_default: Language) -> None:
     paper = Paper(id="t", title="", abstract="We fine-tune BERT on SQuAD .")
-    mentions = {m.text: m for m in next(extract_papers([paper], default_nlp)).mentions}
+    mentions = {m.text: m for m in next(extract_papers([paper], nlp_default)).mentions}
     assert mentions["SQuAD"].kb_id and mentions["BERT"].kb_id
 
 
