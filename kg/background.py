@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
+import multiprocessing
+import pickle
 import sys
+import threading
+import types
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, cast
+from multiprocessing.connection import Connection
+from typing import Any
 
 from kg.errors import KgError
 
@@ -14,7 +18,7 @@ from kg.errors import KgError
 class BackgroundProcess:
     """A Python process started now, to run one function later on parts that this process sends it.
 
-    The process is a new interpreter that imports this one's modules from the same places (and
+    The process is started the `spawn` way (a new interpreter that imports this one's modules, and
     `preload` at once, while it waits): it shares no memory with this process and copies none of
     it, whenever it runs. Start it while this process is still small, because the system counts the
     peak memory of the process that started it as the new one's own. `run` sends the call; a process
@@ -33,12 +37,15 @@ class BackgroundProcess:
     """
 
     def __init__(self, *, preload: str = "") -> None:
-        import sys
-
-        bootstrap = "import sys; sys.path[:] = sys.argv[2:]; from kg.background import _serve; _serve(sys.argv[1])"
-        self.process = subprocess.Popen([sys.executable, "-c", bootstrap, preload, *sys.path],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.stdin, self.stdout = cast(IO[bytes], self.process.stdin), cast(IO[bytes], self.process.stdout)
+        context = multiprocessing.get_context("spawn")
+        parts_there, self._parts = context.Pipe(duplex=False)
+        self._report, report_there = context.Pipe(duplex=False)
+        self.process = context.Process(target=_serve, args=(preload, parts_there, report_there),
+                                       name="kg-background", daemon=True)
+        with _no_main_to_rerun():
+            self.process.start()
+        parts_there.close()  # the other process holds them now: its death is seen here as EOF
+        report_there.close()
 
     def __enter__(self) -> BackgroundProcess:
         return self
@@ -49,14 +56,12 @@ class BackgroundProcess:
     def close(self) -> None:
         """Ends the process: one that was never run exits as its input closes; one still running is
         killed."""
-        with contextlib.suppress(OSError):
-            self.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except Exception:
+        self._parts.close()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
             self.process.kill()
-            self.process.wait()
-        self.stdout.close()
+            self.process.join()
+        self._report.close()
 
     @contextlib.contextmanager
     def run(self, target: Callable[..., object], parts: Iterable[bytes], *args: Any, **kwargs: Any) -> Iterator[None]:
@@ -66,43 +71,44 @@ class BackgroundProcess:
         through a pipe as fast as the other process reads them (so they never pile up in memory).
         Leaving the block waits for the process and raises here what `target` raised there (a
         KgError as one of the same class and message); when the block itself fails, the process is
-        killed first. `target` (a module-level function) and its arguments must be picklable.
+        killed first. `target` (a function of an importable module, not of the script `__main__`) and
+        its arguments must be picklable.
         """
-        import pickle
-        import threading
-
         failures: list[BaseException] = []
 
         def feed() -> None:
             try:
-                _send(self.stdin, pickle.dumps((target, args, kwargs)))
+                self._parts.send_bytes(pickle.dumps((target, args, kwargs)))
                 for part in parts:
-                    _send(self.stdin, part)
-                _send(self.stdin, b"")  # the end
+                    self._parts.send_bytes(part)
+                self._parts.send_bytes(b"")  # the end
             except BaseException as exc:  # the process stopped reading: what it reports says why
                 failures.append(exc)
             finally:
-                with contextlib.suppress(OSError):
-                    self.stdin.close()
+                self._parts.close()
 
         feeder = threading.Thread(target=feed, name="kg-feeder", daemon=True)
         feeder.start()
         try:
             yield
             feeder.join()
-            report = self.stdout.read()  # what the process sends when it ends
-            if self.process.wait() != 0 or not report:
-                raise KgError(f"the background writer process died (exit code {self.process.returncode})")
+            try:
+                report = self._report.recv_bytes()  # what the process sends when it ends
+            except EOFError:
+                report = b""
+            self.process.join()
+            if self.process.exitcode != 0 or not report:
+                raise KgError(f"the background writer process died (exit code {self.process.exitcode})")
             error: BaseException | None = pickle.loads(report)
             if error is not None:
                 raise error
             if failures:
                 raise failures[0]
         finally:  # when the block or the process failed: nothing is left running
-            if self.process.poll() is None:
+            if self.process.is_alive():
                 self.process.kill()
             feeder.join()
-            self.process.wait()
+            self.process.join()
 
 
 @contextlib.contextmanager
@@ -112,45 +118,43 @@ def in_background(target: Callable[..., object], parts: Iterable[bytes], *args: 
         yield
 
 
-def _send(stream: IO[bytes], data: bytes) -> None:
-    stream.write(len(data).to_bytes(8, "little"))
-    stream.write(data)
+@contextlib.contextmanager
+def _no_main_to_rerun() -> Iterator[None]:
+    """While a process is spawned, an empty `__main__` in place of the caller's.
+
+    A spawned process first re-runs the module its parent was started with (as `__mp_main__`), so
+    that functions defined there can be unpickled. This one runs only functions of importable
+    modules, so that would only cost time, and in a script without an `if __name__ == "__main__":`
+    guard it would run the script again and fail; with no main module to name it re-runs none.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
-def _receive(stream: IO[bytes]) -> bytes:
-    """The next part sent by `_send` (EOFError when the sender stopped half-way)."""
-    size = int.from_bytes(_read(stream, 8), "little")
-    return _read(stream, size)
-
-
-def _read(stream: IO[bytes], size: int) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError("the parts stopped before their end")
-    return data
-
-
-def _serve(preload: str) -> None:
-    """The process of `BackgroundProcess`: imports `preload`, reads the call and its parts from
-    stdin, runs it, and writes how it ended (None or the exception, pickled) to stdout. Closed
-    before any call, it ends without a word."""
+def _serve(preload: str, source: Connection, sink: Connection) -> None:
+    """The process of `BackgroundProcess`: imports `preload`, receives the call and its parts, runs
+    it, and sends how it ended (None or the exception, pickled). Closed before any call, it ends
+    without a word."""
     import importlib
-    import pickle
     import traceback
 
     from kg.lifetime import die_with_parent
 
     die_with_parent()  # Ctrl-C is for the parent, which ends this process; and it never outlives it
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
     if preload:
         importlib.import_module(preload)
     try:
-        call = _receive(source)
+        call = source.recv_bytes()
     except EOFError:
         return
 
     def received() -> Iterator[bytes]:
-        while part := _receive(source):
+        while part := source.recv_bytes():  # EOFError when the sender stopped half-way
             yield part
 
     error: BaseException | None = None
@@ -165,5 +169,4 @@ def _serve(preload: str) -> None:
             error = KgError(str(exc))
     except BaseException as exc:  # a bug: name it, with where it happened over there
         error = RuntimeError(f"in the background process: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-    sink.write(pickle.dumps(error))
-    sink.flush()
+    sink.send_bytes(pickle.dumps(error))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -86,7 +88,31 @@ def test_a_failing_block_stops_the_process(tmp_path: Path) -> None:
 def test_a_process_never_run_ends_quietly() -> None:
     with BackgroundProcess(preload="kg.rdf.export") as idle:
         pass
-    assert idle.process.returncode == 0
+    assert idle.process.exitcode == 0
+
+
+SCRIPT_WITHOUT_GUARD = """
+import pathlib, sys
+from kg.background import in_background
+from kg.rdf.export import graph_parts, write_rdf_parts
+import networkx as nx
+print("the script runs")
+graph = nx.MultiDiGraph()
+graph.add_node("method/bert", kind="Method", label="BERT", paper_count=1)
+with in_background(write_rdf_parts, graph_parts(graph), pathlib.Path(sys.argv[1]), format="nt"):
+    pass
+"""
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_process(tmp_path: Path) -> None:
+    """The process is spawned, but runs none of the caller's script (which has no `__main__` guard)."""
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT_WITHOUT_GUARD, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "g.nt")], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["the script runs"]
+    assert len((tmp_path / "g.nt").read_text(encoding="utf-8").splitlines()) == 4
 
 
 @pytest.mark.slow
