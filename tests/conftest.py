@@ -2,7 +2,7 @@
 per session: building one costs a second or more), the CLI runner, a fast build of the example
 corpus (session-wide, to be read, not written), and the hostile graph of `tests.view_graphs`.
 
-`make test-fast` runs every test not marked `slow` (each slow one takes more than ~3 s); `make test`
+`make test-fast` runs every test not marked `slow` (each slow one takes more than ~1.3 s); `make test`
 runs them all.
 """
 
@@ -77,8 +77,14 @@ def hostile_graph() -> nx.MultiDiGraph:
     return make()
 
 
-SLOW_DOCTESTS = {"kg.build.build", "kg.extract.pipeline.build_nlp"}
-"""Doctests that take more than ~3 s (they build the default pipeline or a whole example)."""
+SLOW_DOCTESTS = {
+    "kg.build.build",
+    "kg.extract.pipeline.build_nlp",
+    "kg.jobs.score_gold",
+    "kg.jobs.extract_to_file",
+    "kg.extract.claims_component.find_claims_in_doc",
+}
+"""Doctests that take more than ~1.3 s (they build a pipeline or a whole example)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

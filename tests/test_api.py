@@ -63,6 +63,7 @@ def test_read_to_file_never_writes_over_its_input(tmp_path: Path) -> None:
     assert src.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_extract_to_file_in_input_order_with_the_fast_pipeline(tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
     assert extract_to_file([_papers(tmp_path)], out, pipeline="fast", on_problem=lambda p: None) == 2

@@ -290,6 +290,7 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert [text[s:e] for s, e in split_sentences(text)] == sentences
 
 
+@pytest.mark.slow
 @given(st.text(max_size=300))
 def test_split_sentences_covers_text(text: str) -> None:
     spans = split_sentences(text)
@@ -311,6 +312,7 @@ def test_find_claims_never_raises(text: str) -> None:
         assert c.sentence is not None and c.sentence[0] <= c.start < c.end <= c.sentence[1]
 
 
+@pytest.mark.slow
 def test_long_text_completes() -> None:
     sentence = (
         "On CIFAR-10 our 7B model reaches 92.3% accuracy, 2.1 points over GPT-4, and is 3x faster "
@@ -385,6 +387,7 @@ def test_a_mention_written_as_a_definition_names_the_claim_by_its_short_form() -
     assert {(v, k) for _, v, k in old_graph.edges(keys=True) if k in (CLAIM_METRIC, CLAIM_DATASET)} == edges
 
 
+@pytest.mark.slow
 def test_claims_refer_to_their_mentions_by_index() -> None:
     from kg.extract import build_nlp, extract_papers
     from kg.types import Paper

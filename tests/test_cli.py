@@ -38,6 +38,7 @@ def test_the_cli_reference_is_up_to_date() -> None:
         assert f"### kg {name}\n" in reference and f"Usage: kg {name} [OPTIONS]" in reference, name
 
 
+@pytest.mark.slow
 def test_extract_writes_one_record_per_paper_in_order(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
     result = runner.invoke(main, ["extract", str(EXAMPLES), "-o", str(out)])
@@ -62,6 +63,7 @@ def test_extract_writes_one_record_per_paper_in_order(runner: CliRunner, tmp_pat
     assert {"score", "improvement", "reduction", "speedup", "size"} <= kinds
 
 
+@pytest.mark.slow
 def test_bad_records_are_skipped_and_named(runner: CliRunner, tmp_path: Path) -> None:
     src = tmp_path / "papers.jsonl"
     src.write_text('{"id": "a", "title": "T", "abstract": "BERT on SQuAD."}\n{"id": "b", "title": \n'
@@ -73,6 +75,7 @@ def test_bad_records_are_skipped_and_named(runner: CliRunner, tmp_path: Path) ->
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["a", "c"]
 
 
+@pytest.mark.slow
 def test_strict_stops_with_one_line_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     src = tmp_path / "papers.jsonl"
     src.write_text('{"id": "a", "title": "T", "abstract": "BERT."}\nnot json\n', encoding="utf-8")
@@ -85,12 +88,14 @@ def test_strict_stops_with_one_line_and_writes_nothing(runner: CliRunner, tmp_pa
     assert list(tmp_path.iterdir()) == [src]
 
 
+@pytest.mark.slow
 def test_missing_input_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["extract", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "r.jsonl")])
     assert result.exit_code == 1
     assert "nope.jsonl" in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_unknown_format_lists_the_valid_ones(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["extract", str(EXAMPLES), "-o", str(tmp_path / "r.jsonl"), "--format", "docx"])
     assert result.exit_code == 1

@@ -116,11 +116,13 @@ def test_training_writes_a_model_the_pipeline_loads_and_uses(toy_model: Path) ->
     assert set(SENTENCES[1][1]) <= found  # a training sentence is tagged as it was taught
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(toy_gold: Path, toy_model: Path, tmp_path: Path) -> None:
     again = train_crf([toy_gold], tmp_path / "again", log=lambda _: None)
     assert (again.model / "crf.model").read_bytes() == (toy_model / "crf.model").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_model_without_its_crf_file_is_an_actionable_error(toy_model: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()

@@ -108,6 +108,7 @@ def test_graphml_is_well_formed_and_reads_back_exactly(value: str, tmp_path: Pat
     assert list(back.edges(keys=True, data=True)) == list(graph.edges(keys=True, data=True))
 
 
+@pytest.mark.slow
 def test_kg_view_reads_the_graphml_of_a_hostile_abstract(tmp_path: Path) -> None:
     import json
 

@@ -99,6 +99,7 @@ def read_back(name: str, data: bytes) -> tuple[Path, list[Paper]]:
     return path, result
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(written=paper_lists, ascii_only=st.booleans())
 def test_jsonl_round_trip(written: list[Paper], ascii_only: bool) -> None:
@@ -107,6 +108,7 @@ def test_jsonl_round_trip(written: list[Paper], ascii_only: bool) -> None:
     assert result == [replace(p, source=f"{path}:{n}") for n, p in enumerate(written, start=1)]
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(written=paper_lists)
 def test_json_array_round_trip(written: list[Paper]) -> None:
@@ -117,6 +119,7 @@ def test_json_array_round_trip(written: list[Paper]) -> None:
     assert result == [replace(p, source=f"{path}:{line}") for p, line in zip(written, starts, strict=True)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "delimiter"), [("papers.csv", ","), ("papers.tsv", "\t")])
 @settings(max_examples=50, deadline=None)
 @given(written=paper_lists)

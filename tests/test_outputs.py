@@ -80,6 +80,7 @@ def _check_content(command: str, data: bytes) -> None:
         assert len(text.splitlines()) == 24 and json.loads(text.splitlines()[0])["id"] == "ex-01"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_fifo_is_written_into_and_stays_a_fifo(command: str, tmp_path: Path) -> None:
     fifo = tmp_path / "out.fifo"
@@ -119,6 +120,7 @@ def test_a_block_device_is_refused_in_one_line_and_kept(command: str, tmp_path: 
     assert stat.S_ISBLK(os.lstat(node).st_mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_dev_null_stays_the_null_device(command: str, tmp_path: Path, system_devices: None) -> None:
     before = os.stat("/dev/null")
@@ -140,6 +142,7 @@ def test_dev_full_is_one_line_and_a_failure(command: str, tmp_path: Path, system
     assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_dash_is_standard_output(command: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, _args(command, tmp_path, "-"))
@@ -161,6 +164,7 @@ def test_dev_stdout_writes_into_the_open_descriptor_and_keeps_an_append(tmp_path
     assert stat.S_ISREG(os.lstat(log).st_mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_symlink_stays_a_link_and_its_target_gets_the_output(command: str, tmp_path: Path) -> None:
     target = tmp_path / "real.out"

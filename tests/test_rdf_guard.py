@@ -176,6 +176,7 @@ def test_the_guard_is_thread_safe_and_linear() -> None:
 # --- kg query end to end -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_item_6_queries_answer_or_give_one_line(graph: Path) -> None:
     for sparql in ("SELECT ?o { ?s ?p ?o FILTER(" + "(" * 25 + "?o" + ")" * 25 + ") }",
                    "SELECT ?o0 { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(100)) + " }",

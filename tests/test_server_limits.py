@@ -245,6 +245,7 @@ def test_bursts_of_distinct_queries_right_after_start(store: Path) -> None:
 # --- HTTP-level limits: slow clients, many clients ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_trickled_headers_and_silent_clients_are_cut_off(store: Path) -> None:
     server, thread = start(store, max_running=1, request_timeout=1.0)
     try:

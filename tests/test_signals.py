@@ -137,6 +137,7 @@ def _holder(code: str, *args: str) -> tuple[subprocess.Popen[str], str]:
     return child, child.stdout.readline().strip()
 
 
+@pytest.mark.slow
 def test_staging_folders_of_killed_builds_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

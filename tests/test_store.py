@@ -233,6 +233,7 @@ def test_store_open_for_writing_elsewhere_is_refused(tmp_path: Path, graph_file:
     assert run_named(tmp_path / "store", "top-datasets").rows[0] == ("CIFAR-10", 2)  # free again
 
 
+@pytest.mark.slow
 def test_readers_share_a_store_and_keep_writers_out(tmp_path: Path, graph_file: Path) -> None:
     create_store(graph_file, tmp_path / "store")
     with open_store(tmp_path / "store") as first, open_store(tmp_path / "store") as second:

@@ -124,6 +124,7 @@ def test_every_node_and_edge_is_drawn_offline(open_page: Any, tmp_path: Path, n_
     opened.clean()
 
 
+@pytest.mark.slow
 def test_search_finds_a_node_by_alias_and_selects_it(open_page: Any, tmp_path: Path) -> None:
     opened = open_page(render_html(sized_graph(400), tmp_path / "graph.html").path)
     imagenet = _node_id(opened, "ImageNet")
